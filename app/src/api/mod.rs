@@ -1,0 +1,14 @@
+//! Server functions: what the portal asks the server. Each one is thin: it checks the
+//! caller's role on the server (never trusting the page), calls the domain, and returns
+//! plain `model` types or an `AppError`.
+//!
+//! Endpoints are named explicitly (`/api/<name>`) so they stay stable across builds and
+//! read well in logs. The REST API for machines will live under `/api/v1`.
+
+pub mod audit;
+pub mod portal;
+pub mod session;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+mod guard;

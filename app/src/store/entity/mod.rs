@@ -1,0 +1,5 @@
+//! SeaORM entities: the tables as the ORM sees them. Private to `store`.
+
+pub mod app_user;
+pub mod audit_log;
+pub mod setting;

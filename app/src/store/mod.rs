@@ -1,0 +1,69 @@
+//! The database: SeaORM entities, and repositories that speak in domain types.
+//!
+//! Invariants: nothing outside `store` sees an entity; every function works on SQLite and
+//! PostgreSQL alike; timestamps are UTC.
+
+mod audit;
+mod connect;
+mod entity;
+mod settings;
+mod users;
+
+pub use audit::{AuditAction, AuditRecord, FailureCounts};
+pub use connect::{DatabaseKind, redact_url};
+pub use users::{NewUser, StoredUser};
+
+use sea_orm::DatabaseConnection;
+
+/// Why a database operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {source}")]
+    Connect { url: String, source: sea_orm::DbErr },
+    #[error("cannot prepare the database directory {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(sea_orm::DbErr),
+    #[error("database query failed: {0}")]
+    Query(#[from] sea_orm::DbErr),
+    /// A unique value is taken already (e.g. a username).
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// A row holds a value the code cannot read: a bug or a hand-edited database.
+    #[error("unreadable {what} in the database: {value}")]
+    Corrupt { what: &'static str, value: String },
+}
+
+/// The handle every repository function hangs off. Cheap to clone (a pool inside).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    kind: DatabaseKind,
+}
+
+impl Store {
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
+    /// The connection, for the rare caller (tests, health checks) that needs it raw.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the database answers: the readiness check.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.map_err(StoreError::Query)
+    }
+}
+
+/// True when a database error is a unique-constraint violation, on either backend.
+fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

@@ -1,0 +1,82 @@
+//! The portal's pages and components. Compiled for both the server (rendering) and the
+//! browser (hydration); anything server-only is behind `cfg(feature = "ssr")`.
+
+mod audit;
+mod coming_soon;
+mod dashboard;
+mod feedback;
+mod layout;
+mod login;
+mod users;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use self::{
+    audit::AuditPage,
+    coming_soon::{
+        CampaignsPage, DevicesPage, DiagnosticsPage, FilesPage, GroupsPage, TemplatesPage,
+    },
+    dashboard::HomePage,
+    feedback::NotFound,
+    layout::Shell,
+    login::LoginPage,
+    users::UsersPage,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    layout::provide_current_user();
+    // Effects run in the browser only: the attribute tells people and tests that the page
+    // is interactive now.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="osprey" href="/pkg/osprey.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Osprey".to_owned() } else { format!("{page} · Osprey") }/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("login") view=LoginPage/>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("devices") view=DevicesPage/>
+                    <Route path=path!("groups") view=GroupsPage/>
+                    <Route path=path!("templates") view=TemplatesPage/>
+                    <Route path=path!("campaigns") view=CampaignsPage/>
+                    <Route path=path!("diagnostics") view=DiagnosticsPage/>
+                    <Route path=path!("files") view=FilesPage/>
+                    <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("audit") view=AuditPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

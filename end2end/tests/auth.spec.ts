@@ -1,0 +1,96 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN_PASSWORD, hydrated, signIn, signOut, snap } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+test('a wrong password gets a clear message', async ({ page }) => {
+  await signIn(page, 'admin', 'not-the-password');
+  await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+  await expect(page).toHaveURL(/\/login/);
+  await snap(page, 'login-wrong-password');
+});
+
+test('anonymous visitors are sent to sign in, and back after', async ({ page }) => {
+  await page.goto('/audit');
+  await expect(page).toHaveURL(/\/login\?next=%2Faudit|\/login\?next=\/audit/);
+  await hydrated(page);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/audit$/);
+  await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'login_failed' }).first()).toBeVisible();
+  await snap(page, 'audit-log');
+});
+
+test('admin creates a helpdesk user, who cannot open the Users page', async ({ page }) => {
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.locator('.who')).toContainText('admin');
+  await expect(page.locator('.who')).toContainText('Administrator');
+  await snap(page, 'dashboard-admin');
+
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
+  await hydrated(page);
+  const form = page.getByRole('form', { name: 'Add a user' });
+  await form.getByLabel('Username').fill('helen');
+  await form.getByLabel('Role').selectOption('helpdesk');
+  await form.getByLabel('Password').fill('helpdesk-password-1');
+  await form.getByRole('button', { name: 'Add user' }).click();
+  await expect(page.getByRole('status')).toContainText('helen was created.');
+  const row = page.getByRole('row', { name: /helen/ });
+  await expect(row).toContainText('Helpdesk');
+  await expect(row).toContainText('Active');
+  await snap(page, 'users-after-create');
+
+  await signOut(page);
+  await signIn(page, 'helen', 'helpdesk-password-1');
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.locator('.who')).toContainText('Helpdesk');
+  // Helpdesk staff do not even see the link...
+  await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
+  // ...and typing the address gets a refusal, not the page.
+  await page.goto('/users');
+  await expect(page.getByRole('heading', { name: 'Not allowed' })).toBeVisible();
+  await expect(page.getByRole('form', { name: 'Add a user' })).toHaveCount(0);
+  await snap(page, 'users-refused-for-helpdesk');
+});
+
+test('admin resets a password and the generated one is shown once', async ({ page }) => {
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await page.goto('/users');
+  await hydrated(page);
+  const row = page.getByRole('row', { name: /helen/ });
+  await row.getByRole('button', { name: 'Reset password' }).click();
+  await row.getByRole('button', { name: 'Reset', exact: true }).click();
+  const password = page.getByTestId('generated-password');
+  await expect(password).toHaveText(/^[A-Za-z0-9]{16}$/);
+  const newPassword = (await password.textContent()) ?? '';
+
+  await signOut(page);
+  await signIn(page, 'helen', 'helpdesk-password-1');
+  await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+  await signIn(page, 'helen', newPassword);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+});
+
+test('unknown pages get a proper 404 page', async ({ page }) => {
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await snap(page, 'not-found');
+});
+
+test('the portal reads well on a phone', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await snap(page, 'dashboard-phone');
+  await page.goto('/users');
+  await expect(page.getByRole('row', { name: /helen/ })).toBeVisible();
+  await snap(page, 'users-phone');
+});

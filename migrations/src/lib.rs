@@ -1,0 +1,18 @@
+//! Osprey's database schema, as an ordered list of migrations.
+//!
+//! The server applies pending migrations at start; the `migrate` binary does the same by hand
+//! (`up`, `down`, `status`, `fresh`). Every migration must work on SQLite and PostgreSQL, so
+//! they are written with sea-query builders and never with backend-specific SQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_users_and_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_users_and_audit::Migration)]
+    }
+}

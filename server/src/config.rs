@@ -1,0 +1,446 @@
+//! Configuration: command-line flags, then `OSPREY_*` environment variables, then an optional
+//! TOML file, then defaults (the first that gives a key wins). Every value is checked once
+//! here, and a bad one stops the start with a one-line error that names the key.
+
+use std::{
+    collections::BTreeMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::PathBuf,
+};
+
+use clap::Parser;
+
+/// The keys, in the spelling of the TOML file. Flags are `--key-with-dashes`, environment
+/// variables `OSPREY_KEY_IN_CAPITALS`.
+pub const KEYS: &[&str] = &[
+    "database_url",
+    "ui_listen",
+    "cwmp_listen",
+    "public_url",
+    "cwmp_url",
+    "site_root",
+    "log_level",
+    "log_format",
+    "session_idle_minutes",
+    "trust_forwarded_for",
+    "admin_password",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration error: {key} (--{flag} / OSPREY_{env}): {message}", flag = .key.replace('_', "-"), env = .key.to_uppercase())]
+    Invalid { key: &'static str, message: String },
+    #[error("configuration error: {path}: {message}")]
+    File { path: String, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+/// The command line. Each flag also reads its `OSPREY_*` variable.
+#[derive(Debug, Default, Parser)]
+#[command(
+    name = "osprey",
+    version,
+    about = "Osprey: a TR-069 (CWMP) auto-configuration server with its operator portal"
+)]
+pub struct Flags {
+    /// TOML file with any of the keys below (flags and environment win over it).
+    #[arg(long, env = "OSPREY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH?mode=rwc or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "OSPREY_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Address the portal listens on.
+    #[arg(long, env = "OSPREY_UI_LISTEN")]
+    pub ui_listen: Option<String>,
+    /// Address the CWMP endpoint (for devices) listens on.
+    #[arg(long, env = "OSPREY_CWMP_LISTEN")]
+    pub cwmp_listen: Option<String>,
+    /// The portal's URL as people reach it (https:// makes cookies Secure).
+    #[arg(long, env = "OSPREY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The ACS URL devices are given.
+    #[arg(long, env = "OSPREY_CWMP_URL")]
+    pub cwmp_url: Option<String>,
+    /// Directory with the built portal assets (pkg/, favicon).
+    #[arg(long, env = "OSPREY_SITE_ROOT")]
+    pub site_root: Option<String>,
+    /// Log filter: error, warn, info, debug, trace, or directives like info,app=debug.
+    #[arg(long, env = "OSPREY_LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// Log format: text or json.
+    #[arg(long, env = "OSPREY_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Minutes of inactivity after which a portal session ends.
+    #[arg(long, env = "OSPREY_SESSION_IDLE_MINUTES")]
+    pub session_idle_minutes: Option<String>,
+    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    #[arg(long, env = "OSPREY_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: Option<String>,
+}
+
+/// Raw values by key, before checking: one layer (flags+environment, or the file).
+pub type Layer = BTreeMap<&'static str, String>;
+
+impl Flags {
+    pub fn layer(&self) -> Layer {
+        let pairs = [
+            ("database_url", &self.database_url),
+            ("ui_listen", &self.ui_listen),
+            ("cwmp_listen", &self.cwmp_listen),
+            ("public_url", &self.public_url),
+            ("cwmp_url", &self.cwmp_url),
+            ("site_root", &self.site_root),
+            ("log_level", &self.log_level),
+            ("log_format", &self.log_format),
+            ("session_idle_minutes", &self.session_idle_minutes),
+            ("trust_forwarded_for", &self.trust_forwarded_for),
+        ];
+        pairs
+            .into_iter()
+            .filter_map(|(key, value)| value.clone().map(|value| (key, value)))
+            .collect()
+    }
+}
+
+/// Reads a TOML configuration file into a layer. Unknown keys are refused: a typo must not
+/// silently leave a default in place.
+pub fn parse_file(path: &str, text: &str) -> Result<Layer, ConfigError> {
+    let file_error = |message: String| ConfigError::File {
+        path: path.to_owned(),
+        message,
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| file_error(e.message().to_owned()))?;
+    let mut layer = Layer::new();
+    for (name, value) in table {
+        let key = KEYS
+            .iter()
+            .copied()
+            .find(|key| *key == name)
+            .ok_or_else(|| {
+                file_error(format!("unknown key '{name}' (known: {})", KEYS.join(", ")))
+            })?;
+        let value = match value {
+            toml::Value::String(text) => text,
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(file_error(format!(
+                    "{key}: expected a string, number or boolean, found {}",
+                    other.type_str()
+                )));
+            }
+        };
+        layer.insert(key, value);
+    }
+    Ok(layer)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The checked configuration the server runs with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    pub database_url: String,
+    pub ui_listen: SocketAddr,
+    pub cwmp_listen: SocketAddr,
+    pub public_url: String,
+    pub cwmp_url: String,
+    pub site_root: PathBuf,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub session_idle_minutes: u32,
+    pub trust_forwarded_for: bool,
+    /// The first admin's password (only used when there are no users yet).
+    pub admin_password: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &app::store::redact_url(&self.database_url))
+            .field("ui_listen", &self.ui_listen)
+            .field("cwmp_listen", &self.cwmp_listen)
+            .field("public_url", &self.public_url)
+            .field("cwmp_url", &self.cwmp_url)
+            .field("site_root", &self.site_root)
+            .field("log_level", &self.log_level)
+            .field("log_format", &self.log_format)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "***"),
+            )
+            .finish()
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/osprey.db?mode=rwc";
+
+impl Config {
+    /// Reads flags, environment and the file they name.
+    pub fn load() -> Result<Config, ConfigError> {
+        let flags = Flags::parse();
+        let file = match &flags.config {
+            Some(path) => {
+                let shown = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                    path: shown.clone(),
+                    message: e.to_string(),
+                })?;
+                parse_file(&shown, &text)?
+            }
+            None => Layer::new(),
+        };
+        let mut env_only = Layer::new();
+        if let Ok(password) = std::env::var("OSPREY_ADMIN_PASSWORD") {
+            env_only.insert("admin_password", password);
+        }
+        Config::resolve(&[flags.layer(), env_only, file])
+    }
+
+    /// Checks the merged layers (earlier layers win) and fills in defaults.
+    pub fn resolve(layers: &[Layer]) -> Result<Config, ConfigError> {
+        let get = |key: &'static str| {
+            layers
+                .iter()
+                .find_map(|layer| layer.get(key))
+                .map(String::as_str)
+        };
+
+        let database_url = get("database_url")
+            .unwrap_or(DEFAULT_DATABASE_URL)
+            .to_owned();
+        if app::store::DatabaseKind::of_url(&database_url).is_none() {
+            return Err(invalid(
+                "database_url",
+                format!(
+                    "'{}' is neither sqlite:… nor postgres://…",
+                    app::store::redact_url(&database_url)
+                ),
+            ));
+        }
+        let ui_listen = parse_address("ui_listen", get("ui_listen").unwrap_or("127.0.0.1:3000"))?;
+        let cwmp_listen =
+            parse_address("cwmp_listen", get("cwmp_listen").unwrap_or("0.0.0.0:7547"))?;
+
+        let public_url = match get("public_url") {
+            Some(url) => parse_http_url("public_url", url)?,
+            None => format!("http://{}/", reachable(ui_listen)),
+        };
+        let cwmp_url = match get("cwmp_url") {
+            Some(url) => parse_http_url("cwmp_url", url)?,
+            None => format!("http://{}/", reachable(cwmp_listen)),
+        };
+
+        let log_level = get("log_level").unwrap_or("info").to_owned();
+        tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| {
+            invalid(
+                "log_level",
+                format!("'{log_level}' is not a log filter: {e}"),
+            )
+        })?;
+        let log_format = match get("log_format").unwrap_or("text") {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid(
+                    "log_format",
+                    format!("'{other}' is not text or json"),
+                ));
+            }
+        };
+
+        let session_idle_minutes = match get("session_idle_minutes") {
+            None => 30,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|minutes| (1..=1440).contains(minutes))
+                .ok_or_else(|| {
+                    invalid(
+                        "session_idle_minutes",
+                        format!("'{text}' is not a whole number of minutes from 1 to 1440"),
+                    )
+                })?,
+        };
+        let trust_forwarded_for = match get("trust_forwarded_for") {
+            None => false,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "trust_forwarded_for",
+                    format!("'{other}' is not true or false"),
+                ));
+            }
+        };
+
+        let admin_password = get("admin_password").map(str::to_owned);
+        if let Some(password) = &admin_password {
+            app::auth::validate_new_password(password, "admin")
+                .map_err(|message| invalid("admin_password", message))?;
+        }
+
+        Ok(Config {
+            database_url,
+            ui_listen,
+            cwmp_listen,
+            public_url,
+            cwmp_url,
+            site_root: PathBuf::from(get("site_root").unwrap_or("target/site")),
+            log_level,
+            log_format,
+            session_idle_minutes,
+            trust_forwarded_for,
+            admin_password,
+        })
+    }
+
+    /// Cookies get `Secure` when people reach the portal over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn parse_address(key: &'static str, text: &str) -> Result<SocketAddr, ConfigError> {
+    text.parse().map_err(|_| {
+        invalid(
+            key,
+            format!("'{text}' is not an address like 127.0.0.1:3000 or [::]:7547"),
+        )
+    })
+}
+
+fn parse_http_url(key: &'static str, text: &str) -> Result<String, ConfigError> {
+    let rest = text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"))
+        .ok_or_else(|| invalid(key, format!("'{text}' must start with http:// or https://")))?;
+    if rest.is_empty() || rest.starts_with('/') || text.chars().any(char::is_whitespace) {
+        return Err(invalid(key, format!("'{text}' has no host")));
+    }
+    Ok(text.to_owned())
+}
+
+/// The address to tell people: a wildcard listen address is reached as localhost.
+fn reachable(address: SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), address.port()).to_string()
+    } else {
+        address.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(pairs: &[(&'static str, &str)]) -> Layer {
+        pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_make_a_working_lab_setup() {
+        let config = Config::resolve(&[]).unwrap();
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.ui_listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.cwmp_listen.to_string(), "0.0.0.0:7547");
+        assert_eq!(config.public_url, "http://127.0.0.1:3000/");
+        assert_eq!(config.cwmp_url, "http://127.0.0.1:7547/");
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.session_idle_minutes, 30);
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn earlier_layers_win() {
+        let config = Config::resolve(&[
+            layer(&[("ui_listen", "0.0.0.0:8080")]),
+            layer(&[("ui_listen", "127.0.0.1:1"), ("log_format", "json")]),
+        ])
+        .unwrap();
+        assert_eq!(config.ui_listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn bad_values_name_their_key_in_one_line() {
+        let cases = [
+            (
+                "ui_listen",
+                "localhost",
+                "ui_listen (--ui-listen / OSPREY_UI_LISTEN)",
+            ),
+            ("database_url", "mysql://x", "database_url"),
+            ("log_format", "yaml", "log_format"),
+            ("log_level", "info,[", "log_level"),
+            ("session_idle_minutes", "0", "session_idle_minutes"),
+            ("public_url", "ftp://x", "public_url"),
+            ("trust_forwarded_for", "maybe", "trust_forwarded_for"),
+            ("admin_password", "short", "admin_password"),
+        ];
+        for (key, value, expected) in cases {
+            let error = Config::resolve(&[layer(&[(key, value)])])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{key}: {error}");
+            assert!(!error.contains('\n'), "{key}: {error}");
+        }
+    }
+
+    #[test]
+    fn https_public_urls_make_cookies_secure() {
+        let config =
+            Config::resolve(&[layer(&[("public_url", "https://acs.example.net/")])]).unwrap();
+        assert!(config.secure_cookies());
+    }
+
+    #[test]
+    fn files_are_read_and_unknown_keys_refused() {
+        let layer = parse_file(
+            "osprey.toml",
+            "ui_listen = \"0.0.0.0:3000\"\nsession_idle_minutes = 60\ntrust_forwarded_for = true\n",
+        )
+        .unwrap();
+        let config = Config::resolve(&[layer]).unwrap();
+        assert_eq!(config.session_idle_minutes, 60);
+        assert!(config.trust_forwarded_for);
+
+        let error = parse_file("osprey.toml", "ui_listn = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown key 'ui_listn'"), "{error}");
+        let error = parse_file("osprey.toml", "ui_listen = [1]")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("ui_listen"), "{error}");
+        assert!(parse_file("osprey.toml", "not toml at all").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = Config::resolve(&[layer(&[
+            ("database_url", "postgres://osprey:hunter2hunter2@db/osprey"),
+            ("admin_password", "a very good password"),
+        ])])
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("very good"),
+            "{shown}"
+        );
+    }
+}

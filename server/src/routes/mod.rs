@@ -1,0 +1,87 @@
+//! The two routers: the portal (pages, server functions, assets, health) and the CWMP
+//! endpoint devices talk to. `fn ui_router(state)` so tests can drive it without sockets.
+
+mod health;
+mod server_fn_status;
+mod session;
+
+use std::sync::Arc;
+
+use app::{App, services::Services, shell};
+use axum::{
+    Router,
+    extract::FromRef,
+    http::{HeaderName, HeaderValue, StatusCode},
+    middleware,
+    routing::{get, post},
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::{
+    limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
+
+pub use session::client_address;
+
+/// Larger form posts are refused with 413 before anything reads them.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// What the portal's handlers share.
+#[derive(Clone, FromRef)]
+pub struct UiState {
+    pub leptos: LeptosOptions,
+    pub services: Services,
+    pub trust_forwarded_for: bool,
+    /// For the session layer: page paths that need no session.
+    pub public_paths: Arc<[&'static str]>,
+}
+
+pub fn ui_router(state: UiState) -> Router {
+    let routes = generate_route_list(App);
+    let services = state.services.clone();
+    let leptos = state.leptos.clone();
+    Router::new()
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(services.clone()),
+            move || shell(leptos.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<UiState, _>(shell))
+        .layer(middleware::from_fn(server_fn_status::map_error_status))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::attach_identity,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
+        .layer(security_header("x-content-type-options", "nosniff"))
+        .layer(security_header("x-frame-options", "DENY"))
+        .layer(security_header("referrer-policy", "same-origin"))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn security_header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(
+        HeaderName::from_static(name),
+        HeaderValue::from_static(value),
+    )
+}
+
+/// The CWMP listener. The protocol engine is the next piece of work; until it lands the
+/// endpoint answers honestly that it cannot serve devices yet.
+pub fn cwmp_router(services: Services) -> Router {
+    Router::new()
+        .route("/healthz", get(health::alive))
+        .route("/", post(cwmp_not_ready))
+        .with_state(services)
+}
+
+async fn cwmp_not_ready() -> (StatusCode, &'static str) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The CWMP endpoint is not available in this build of Osprey yet.",
+    )
+}

@@ -1,0 +1,231 @@
+//! Starting Osprey: open the database, make sure the first admin exists, bind both
+//! listeners, serve until told to stop. Tests call `start` with port 0 and their own
+//! database, exactly as `main` does.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use app::{
+    auth::{LoginThrottle, TokenKeys, generate_password, generate_secret, hash_password},
+    services::{Actor, Services},
+    store::{AuditAction, NewUser, Store, StoreError},
+};
+use chrono::Duration;
+use leptos::prelude::LeptosOptions;
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+use crate::{
+    config::Config,
+    routes::{UiState, cwmp_router, ui_router},
+};
+
+/// How long after sign-in a session may be renewed before the password is asked again.
+const MAX_SESSION_HOURS: i64 = 12;
+const SIGNING_KEY_SETTING: &str = "session_signing_key";
+pub const FIRST_ADMIN: &str = "admin";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {address} ({what}): {source}")]
+    Bind {
+        what: &'static str,
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot create the first administrator: {0}")]
+    FirstAdmin(String),
+}
+
+/// The first administrator, created on this start because there were no users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstAdmin {
+    pub username: String,
+    /// The generated password, to print once; `None` when it came from the configuration.
+    pub generated_password: Option<String>,
+}
+
+/// A started server. Dropping it does not stop it: call `shutdown`.
+pub struct Running {
+    pub ui_address: SocketAddr,
+    pub cwmp_address: SocketAddr,
+    pub first_admin: Option<FirstAdmin>,
+    pub services: Services,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+pub async fn start(config: &Config) -> Result<Running, StartError> {
+    start_with_schema(config, None).await
+}
+
+/// Like `start`; with PostgreSQL, `schema` confines the server to one schema (tests).
+pub async fn start_with_schema(
+    config: &Config,
+    schema: Option<&str>,
+) -> Result<Running, StartError> {
+    let store = Store::open(&config.database_url, schema).await?;
+    let secret = store
+        .setting_or_insert(SIGNING_KEY_SETTING, generate_secret)
+        .await?;
+    let tokens = TokenKeys::new(
+        secret.as_bytes(),
+        Duration::minutes(i64::from(config.session_idle_minutes)),
+        Duration::hours(MAX_SESSION_HOURS),
+    );
+    let services = Services {
+        store,
+        tokens: Arc::new(tokens),
+        throttle: LoginThrottle::default(),
+        secure_cookies: config.secure_cookies(),
+        cwmp_url: config.cwmp_url.as_str().into(),
+    };
+    let first_admin = ensure_first_admin(&services, config.admin_password.as_deref()).await?;
+
+    let ui_listener = bind("portal", config.ui_listen).await?;
+    let cwmp_listener = bind("CWMP", config.cwmp_listen).await?;
+    let ui_address = local_address(&ui_listener, "portal", config.ui_listen)?;
+    let cwmp_address = local_address(&cwmp_listener, "CWMP", config.cwmp_listen)?;
+
+    let leptos = LeptosOptions::builder()
+        .output_name("osprey")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(ui_address)
+        .build();
+    let ui = ui_router(UiState {
+        leptos,
+        services: services.clone(),
+        trust_forwarded_for: config.trust_forwarded_for,
+        public_paths: Arc::from(["/login"]),
+    });
+    let cwmp = cwmp_router(services.clone());
+
+    let (stop, stopped) = watch::channel(false);
+    let tasks = vec![
+        serve("portal", ui_listener, ui, stopped.clone()),
+        serve("CWMP", cwmp_listener, cwmp, stopped),
+    ];
+    tracing::info!(%ui_address, %cwmp_address, "Osprey is listening");
+    Ok(Running {
+        ui_address,
+        cwmp_address,
+        first_admin,
+        services,
+        stop,
+        tasks,
+    })
+}
+
+async fn bind(what: &'static str, address: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| StartError::Bind {
+            what,
+            address,
+            source,
+        })
+}
+
+fn local_address(
+    listener: &TcpListener,
+    what: &'static str,
+    address: SocketAddr,
+) -> Result<SocketAddr, StartError> {
+    listener.local_addr().map_err(|source| StartError::Bind {
+        what,
+        address,
+        source,
+    })
+}
+
+fn serve(
+    what: &'static str,
+    listener: TcpListener,
+    router: axum::Router,
+    mut stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let shutdown = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        if let Err(error) = axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(%error, listener = what, "listener failed");
+        }
+    })
+}
+
+/// Creates `admin` when there are no users at all, with the configured password or a
+/// generated one. Instances starting together race safely: the unique username decides.
+async fn ensure_first_admin(
+    services: &Services,
+    configured_password: Option<&str>,
+) -> Result<Option<FirstAdmin>, StartError> {
+    if services.store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let generated = configured_password.is_none().then(generate_password);
+    let password = configured_password
+        .map(str::to_owned)
+        .or_else(|| generated.clone())
+        .unwrap_or_default();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StartError::FirstAdmin(e.to_string()))?
+        .map_err(|e| StartError::FirstAdmin(e.to_string()))?;
+    let now = chrono::Utc::now();
+    let created = services
+        .store
+        .create_user(
+            NewUser {
+                username: FIRST_ADMIN,
+                password_hash: &hash,
+                role: app::model::Role::Admin,
+            },
+            now,
+        )
+        .await;
+    match created {
+        Ok(_) => {}
+        // Another instance made it first: it prints the password, not us.
+        Err(StoreError::Duplicate(_)) => return Ok(None),
+        Err(error) => return Err(error.into()),
+    }
+    let system = Actor {
+        id: None,
+        name: "system".to_owned(),
+        address: None,
+    };
+    let how = if generated.is_some() {
+        "generated password"
+    } else {
+        "password from OSPREY_ADMIN_PASSWORD"
+    };
+    services
+        .audit(
+            &system,
+            AuditAction::AdminBootstrapped,
+            Some(FIRST_ADMIN),
+            format!("first administrator created ({how})"),
+            now,
+        )
+        .await?;
+    Ok(Some(FirstAdmin {
+        username: FIRST_ADMIN.to_owned(),
+        generated_password: generated,
+    }))
+}
