@@ -100,7 +100,7 @@ test-rust:
 	cargo test
 
 e2e: build-debug tools-e2e
-	rm -rf $(TARGET_DIR)/e2e && mkdir -p $(TARGET_DIR)/e2e
+	rm -rf $(TARGET_DIR)/e2e $(E2E_DIR)/screenshots && mkdir -p $(TARGET_DIR)/e2e $(E2E_DIR)/screenshots
 	cd $(E2E_DIR) && \
 	  OSPREY_BIN=$(abspath $(TARGET_DIR))/debug/osprey \
 	  OSPREY_SITE_ROOT=$(abspath $(TARGET_DIR))/site-debug \

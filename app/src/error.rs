@@ -91,6 +91,9 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
                 AppError::BadRequest { message }
             }
+            // On the server this means the request body could not be decoded.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(message) => AppError::BadRequest { message },
             ServerFnErrorErr::Request(detail) => AppError::Unreachable { detail },
             _ => AppError::Internal,
         }

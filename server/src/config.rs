@@ -156,7 +156,8 @@ pub struct Config {
     pub ui_listen: SocketAddr,
     pub cwmp_listen: SocketAddr,
     pub public_url: String,
-    pub cwmp_url: String,
+    /// The ACS URL devices are given, when configured; otherwise derived from the listener.
+    pub cwmp_url: Option<String>,
     pub site_root: PathBuf,
     pub log_level: String,
     pub log_format: LogFormat,
@@ -240,10 +241,9 @@ impl Config {
             Some(url) => parse_http_url("public_url", url)?,
             None => format!("http://{}/", reachable(ui_listen)),
         };
-        let cwmp_url = match get("cwmp_url") {
-            Some(url) => parse_http_url("cwmp_url", url)?,
-            None => format!("http://{}/", reachable(cwmp_listen)),
-        };
+        let cwmp_url = get("cwmp_url")
+            .map(|url| parse_http_url("cwmp_url", url))
+            .transpose()?;
 
         let log_level = get("log_level").unwrap_or("info").to_owned();
         tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| {
@@ -309,6 +309,13 @@ impl Config {
         })
     }
 
+    /// The ACS URL for devices: the configured one, or the CWMP listener's bound address.
+    pub fn cwmp_url_for(&self, bound: SocketAddr) -> String {
+        self.cwmp_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}/", reachable(bound)))
+    }
+
     /// Cookies get `Secure` when people reach the portal over TLS.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
@@ -359,7 +366,10 @@ mod tests {
         assert_eq!(config.ui_listen.to_string(), "127.0.0.1:3000");
         assert_eq!(config.cwmp_listen.to_string(), "0.0.0.0:7547");
         assert_eq!(config.public_url, "http://127.0.0.1:3000/");
-        assert_eq!(config.cwmp_url, "http://127.0.0.1:7547/");
+        assert_eq!(
+            config.cwmp_url_for(config.cwmp_listen),
+            "http://127.0.0.1:7547/"
+        );
         assert_eq!(config.log_format, LogFormat::Text);
         assert_eq!(config.session_idle_minutes, 30);
         assert!(!config.secure_cookies());

@@ -48,7 +48,7 @@ fn print_banner(config: &Config, running: &Running) {
     println!("    Portal:    {portal}");
     println!(
         "    ACS URL:   {}   (for devices; listening on {})",
-        config.cwmp_url, running.cwmp_address
+        running.services.cwmp_url, running.cwmp_address
     );
     println!(
         "    Database:  {}",

@@ -74,41 +74,14 @@ pub async fn start_with_schema(
     config: &Config,
     schema: Option<&str>,
 ) -> Result<Running, StartError> {
-    let store = Store::open(&config.database_url, schema).await?;
-    let secret = store
-        .setting_or_insert(SIGNING_KEY_SETTING, generate_secret)
-        .await?;
-    let tokens = TokenKeys::new(
-        secret.as_bytes(),
-        Duration::minutes(i64::from(config.session_idle_minutes)),
-        Duration::hours(MAX_SESSION_HOURS),
-    );
-    let services = Services {
-        store,
-        tokens: Arc::new(tokens),
-        throttle: LoginThrottle::default(),
-        secure_cookies: config.secure_cookies(),
-        cwmp_url: config.cwmp_url.as_str().into(),
-    };
-    let first_admin = ensure_first_admin(&services, config.admin_password.as_deref()).await?;
-
     let ui_listener = bind("portal", config.ui_listen).await?;
     let cwmp_listener = bind("CWMP", config.cwmp_listen).await?;
     let ui_address = local_address(&ui_listener, "portal", config.ui_listen)?;
     let cwmp_address = local_address(&cwmp_listener, "CWMP", config.cwmp_listen)?;
+    let cwmp_url = config.cwmp_url_for(cwmp_address);
 
-    let leptos = LeptosOptions::builder()
-        .output_name("osprey")
-        .site_root(config.site_root.display().to_string())
-        .site_pkg_dir("pkg")
-        .site_addr(ui_address)
-        .build();
-    let ui = ui_router(UiState {
-        leptos,
-        services: services.clone(),
-        trust_forwarded_for: config.trust_forwarded_for,
-        public_paths: Arc::from(["/login"]),
-    });
+    let (services, first_admin) = prepare(config, schema, &cwmp_url).await?;
+    let ui = ui_router(ui_state(config, services.clone(), ui_address));
     let cwmp = cwmp_router(services.clone());
 
     let (stop, stopped) = watch::channel(false);
@@ -125,6 +98,49 @@ pub async fn start_with_schema(
         stop,
         tasks,
     })
+}
+
+/// The portal's router state for `config`, serving assets from its site root.
+pub fn ui_state(config: &Config, services: Services, ui_address: SocketAddr) -> UiState {
+    let leptos = LeptosOptions::builder()
+        .output_name("osprey")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(ui_address)
+        .build();
+    UiState {
+        leptos,
+        services,
+        trust_forwarded_for: config.trust_forwarded_for,
+        public_paths: Arc::from(["/login"]),
+    }
+}
+
+/// Opens the database, loads the shared signing key and makes sure an admin exists: all
+/// that the routers need, without binding anything (tests drive the routers directly).
+pub async fn prepare(
+    config: &Config,
+    schema: Option<&str>,
+    cwmp_url: &str,
+) -> Result<(Services, Option<FirstAdmin>), StartError> {
+    let store = Store::open(&config.database_url, schema).await?;
+    let secret = store
+        .setting_or_insert(SIGNING_KEY_SETTING, generate_secret)
+        .await?;
+    let tokens = TokenKeys::new(
+        secret.as_bytes(),
+        Duration::minutes(i64::from(config.session_idle_minutes)),
+        Duration::hours(MAX_SESSION_HOURS),
+    );
+    let services = Services {
+        store,
+        tokens: Arc::new(tokens),
+        throttle: LoginThrottle::default(),
+        secure_cookies: config.secure_cookies(),
+        cwmp_url: cwmp_url.into(),
+    };
+    let first_admin = ensure_first_admin(&services, config.admin_password.as_deref()).await?;
+    Ok((services, first_admin))
 }
 
 async fn bind(what: &'static str, address: SocketAddr) -> Result<TcpListener, StartError> {

@@ -1,6 +1,7 @@
 //! The two routers: the portal (pages, server functions, assets, health) and the CWMP
 //! endpoint devices talk to. `fn ui_router(state)` so tests can drive it without sockets.
 
+mod body_limit;
 mod health;
 mod server_fn_status;
 mod session;
@@ -17,14 +18,11 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::{
-    limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
-};
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 pub use session::client_address;
 
-/// Larger form posts are refused with 413 before anything reads them.
-pub const MAX_FORM_BYTES: usize = 64 * 1024;
+pub use body_limit::MAX_FORM_BYTES;
 
 /// What the portal's handlers share.
 #[derive(Clone, FromRef)]
@@ -55,7 +53,7 @@ pub fn ui_router(state: UiState) -> Router {
             state.clone(),
             session::attach_identity,
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
+        .layer(middleware::from_fn(body_limit::limit_body))
         .layer(security_header("x-content-type-options", "nosniff"))
         .layer(security_header("x-frame-options", "DENY"))
         .layer(security_header("referrer-policy", "same-origin"))

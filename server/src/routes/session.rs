@@ -138,8 +138,7 @@ pub fn client_address(
             .filter_map(|value| value.to_str().ok())
             .flat_map(|value| value.split(','))
             .map(str::trim)
-            .filter(|hop| !hop.is_empty())
-            .last()
+            .rfind(|hop| !hop.is_empty())
     {
         return Some(forwarded.to_owned());
     }
