@@ -8,6 +8,7 @@
 //! - `error`: the one error type every server function returns.
 //! - `auth`, `store`, `services` (ssr only): passwords, tokens, sessions; the database; the
 //!   bundle of both that the server hands to every request.
+//! - `cwmp` (ssr only): the TR-069 codec, pure and without I/O.
 
 pub mod api;
 pub mod error;
@@ -16,6 +17,8 @@ pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod cwmp;
 #[cfg(feature = "ssr")]
 pub mod services;
 #[cfg(feature = "ssr")]

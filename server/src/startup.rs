@@ -5,7 +5,9 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use app::{
-    auth::{LoginThrottle, TokenKeys, generate_password, generate_secret, hash_password},
+    auth::{
+        LoginThrottle, TokenKeys, generate_password, generate_secret, hash_password_off_thread,
+    },
     services::{Actor, Services},
     store::{AuditAction, NewUser, Store, StoreError},
 };
@@ -199,9 +201,8 @@ async fn ensure_first_admin(
         .map(str::to_owned)
         .or_else(|| generated.clone())
         .unwrap_or_default();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+    let hash = hash_password_off_thread(password)
         .await
-        .map_err(|e| StartError::FirstAdmin(e.to_string()))?
         .map_err(|e| StartError::FirstAdmin(e.to_string()))?;
     let now = chrono::Utc::now();
     let created = services

@@ -35,7 +35,7 @@ pub async fn create_user(
 ) -> Result<NewPassword, AppError> {
     use super::guard;
     use crate::{
-        auth::{hash_password, normalize_username},
+        auth::{hash_password_off_thread, normalize_username},
         model::Role,
         store::{AuditAction, NewUser, StoreError},
     };
@@ -46,9 +46,8 @@ pub async fn create_user(
         .ok_or_else(|| AppError::invalid("role", format!("'{role}' is not a role.")))?;
     let (password, generated) = choose_password(password, &username)?;
 
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+    let hash = hash_password_off_thread(password)
         .await
-        .map_err(guard::internal)?
         .map_err(guard::internal)?;
     let now = chrono::Utc::now();
     let user = services
@@ -92,12 +91,7 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<(), AppError> 
     use crate::{model::Role, store::AuditAction};
 
     let (services, me, identity) = guard::require(Role::ADMIN).await?;
-    let target = services
-        .store
-        .user_by_id(id)
-        .await
-        .map_err(guard::internal)?
-        .ok_or_else(|| AppError::not_found("There is no such user."))?;
+    let target = find_user(&services, id).await?;
     if disabled {
         if target.id == me.id {
             return Err(AppError::conflict("You cannot disable your own account."));
@@ -140,19 +134,13 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<(), AppError> 
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(id: i64, password: Option<String>) -> Result<NewPassword, AppError> {
     use super::guard;
-    use crate::{auth::hash_password, model::Role, store::AuditAction};
+    use crate::{auth::hash_password_off_thread, model::Role, store::AuditAction};
 
     let (services, _, identity) = guard::require(Role::ADMIN).await?;
-    let target = services
-        .store
-        .user_by_id(id)
-        .await
-        .map_err(guard::internal)?
-        .ok_or_else(|| AppError::not_found("There is no such user."))?;
+    let target = find_user(&services, id).await?;
     let (password, generated) = choose_password(password, &target.username)?;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+    let hash = hash_password_off_thread(password)
         .await
-        .map_err(guard::internal)?
         .map_err(guard::internal)?;
     let now = chrono::Utc::now();
     services
@@ -174,6 +162,19 @@ pub async fn reset_password(id: i64, password: Option<String>) -> Result<NewPass
         username: target.username,
         generated,
     })
+}
+
+#[cfg(feature = "ssr")]
+async fn find_user(
+    services: &crate::services::Services,
+    id: i64,
+) -> Result<crate::store::StoredUser, AppError> {
+    services
+        .store
+        .user_by_id(id)
+        .await
+        .map_err(super::guard::internal)?
+        .ok_or_else(|| AppError::not_found("There is no such user."))
 }
 
 /// The password to set and, when the server generated it, the copy to show once.

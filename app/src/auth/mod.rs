@@ -13,7 +13,8 @@ mod username;
 pub use cookie::{SESSION_COOKIE, clear_session_cookie, read_session_cookie, session_cookie};
 pub use login::{LoginError, SignedIn, sign_in};
 pub use password::{
-    PasswordError, generate_password, hash_password, validate_new_password, verify_password,
+    PasswordError, generate_password, hash_password, hash_password_off_thread,
+    validate_new_password, verify_password,
 };
 pub use session::{RequestIdentity, SessionCheck, check_session};
 pub use throttle::LoginThrottle;

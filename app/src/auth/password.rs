@@ -26,6 +26,13 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
         .map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
+/// `hash_password` on a blocking thread, so the async workers keep serving requests.
+pub async fn hash_password_off_thread(password: String) -> Result<String, PasswordError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| PasswordError::Hash(e.to_string()))?
+}
+
 /// Checks `password` against a stored hash. With no hash (an unknown user), a dummy hash is
 /// checked instead so that both cases take the same time and reveal nothing.
 pub fn verify_password(password: &str, stored_hash: Option<&str>) -> bool {

@@ -1,0 +1,375 @@
+//! A small, guarded XML reader: turns a CWMP message into a tree of elements with namespace
+//! prefixes resolved, and refuses what an ACS facing the Internet must never process.
+//!
+//! Why a tree and not streaming deserialisation: SOAP from devices arrives with any prefix,
+//! elements in any order, unknown extras and odd whitespace, and is small (a few hundred KB at
+//! most). A tree makes lenient lookups simple, and the limits below make it safe:
+//! - no DOCTYPE at all: no entity expansion, no billion laughs, no external entities;
+//! - bounded nesting depth and element count, whatever the body size cap lets through;
+//! - UTF-8, or ISO-8859-1 when the declaration says so (some devices do), nothing else.
+
+use quick_xml::{
+    Reader, XmlVersion,
+    events::{BytesStart, Event},
+};
+
+/// Limits on what one document may contain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_elements: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // A full TR-181 tree in one GetParameterValuesResponse has ~10,000 parameters of
+        // 4 elements each; depth in CWMP never passes 8.
+        Limits {
+            max_depth: 32,
+            max_elements: 250_000,
+        }
+    }
+}
+
+/// Why a document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    #[error("the document is empty")]
+    Empty,
+    #[error("the document is not UTF-8 (nor declared ISO-8859-1)")]
+    NotUtf8,
+    #[error("DOCTYPE declarations are not accepted")]
+    DocType,
+    #[error("elements nest deeper than {0} levels")]
+    TooDeep(usize),
+    #[error("the document has more than {0} elements")]
+    TooManyElements(usize),
+    #[error("unknown entity &{0};")]
+    UnknownEntity(String),
+    #[error("malformed XML at byte {position}: {message}")]
+    Malformed { position: u64, message: String },
+}
+
+/// One element: its local name (prefix removed), the namespace its prefix stands for, its
+/// attributes by local name, its child elements and its text (concatenated, untrimmed).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Element {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub attributes: Vec<(String, String)>,
+    pub children: Vec<Element>,
+    pub text: String,
+}
+
+impl Element {
+    /// The first child with this local name, any namespace (devices mix them freely).
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|child| child.name == name)
+    }
+
+    /// Like `child`, but ASCII-case-insensitive: some devices capitalise freely.
+    pub fn child_ignore_case(&self, name: &str) -> Option<&Element> {
+        self.child(name).or_else(|| {
+            self.children
+                .iter()
+                .find(|child| child.name.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The trimmed text of a child, if the child exists.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child_ignore_case(name).map(|child| child.text.trim())
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Reads a whole document into its root element.
+pub fn parse(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
+    let text = decode_text(input)?;
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        return Err(XmlError::Empty);
+    }
+
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let mut builder = TreeBuilder::new(limits);
+    loop {
+        let position = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| XmlError::Malformed {
+            position,
+            message: e.to_string(),
+        })?;
+        match event {
+            Event::Start(start) => builder.open(&start)?,
+            Event::Empty(start) => {
+                builder.open(&start)?;
+                builder.close()?;
+            }
+            Event::End(_) => builder.close()?,
+            Event::Text(text) => builder.text(&text.xml10_content()),
+            Event::CData(data) => builder.text(&data),
+            Event::GeneralRef(reference) => {
+                let resolved = match reference.resolve_char_ref() {
+                    Ok(Some(ch)) => ch.to_string(),
+                    _ => predefined_entity(&reference)
+                        .ok_or_else(|| XmlError::UnknownEntity(reference.to_string()))?
+                        .to_owned(),
+                };
+                builder.text(&resolved);
+            }
+            Event::DocType(_) => return Err(XmlError::DocType),
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => break,
+        }
+    }
+    builder.finish(reader.buffer_position())
+}
+
+fn predefined_entity(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => return None,
+    })
+}
+
+/// UTF-8 as it is; ISO-8859-1 (Latin-1) converted when the XML declaration names it.
+fn decode_text(input: &[u8]) -> Result<std::borrow::Cow<'_, str>, XmlError> {
+    match std::str::from_utf8(input) {
+        Ok(text) => Ok(std::borrow::Cow::Borrowed(text)),
+        Err(_) => {
+            let head = String::from_utf8_lossy(&input[..input.len().min(100)]).to_ascii_lowercase();
+            let latin1 = head.starts_with("<?xml")
+                && (head.contains("iso-8859-1") || head.contains("latin1"));
+            if latin1 {
+                Ok(std::borrow::Cow::Owned(
+                    input.iter().map(|&b| char::from(b)).collect(),
+                ))
+            } else {
+                Err(XmlError::NotUtf8)
+            }
+        }
+    }
+}
+
+/// Builds the tree from events, resolving prefixes through the `xmlns` declarations in scope.
+struct TreeBuilder {
+    limits: Limits,
+    stack: Vec<Element>,
+    /// Namespace declarations per open element: (prefix or "" for the default, URI).
+    scopes: Vec<Vec<(String, String)>>,
+    root: Option<Element>,
+    elements: usize,
+}
+
+impl TreeBuilder {
+    fn new(limits: Limits) -> TreeBuilder {
+        TreeBuilder {
+            limits,
+            stack: Vec::new(),
+            scopes: Vec::new(),
+            root: None,
+            elements: 0,
+        }
+    }
+
+    fn open(&mut self, start: &BytesStart<'_>) -> Result<(), XmlError> {
+        if self.root.is_some() {
+            return Err(XmlError::Malformed {
+                position: 0,
+                message: "content after the root element".to_owned(),
+            });
+        }
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(XmlError::TooDeep(self.limits.max_depth));
+        }
+        self.elements += 1;
+        if self.elements > self.limits.max_elements {
+            return Err(XmlError::TooManyElements(self.limits.max_elements));
+        }
+
+        let mut declarations = Vec::new();
+        let mut attributes = Vec::new();
+        for attribute in start.attributes().with_checks(false) {
+            let attribute = attribute.map_err(|e| XmlError::Malformed {
+                position: 0,
+                message: e.to_string(),
+            })?;
+            let key = attribute.key.as_ref().to_owned();
+            let value = attribute
+                .normalized_value(XmlVersion::default())
+                .map(|value| value.into_owned())
+                .unwrap_or_else(|_| attribute.value.clone().into_owned());
+            if key == "xmlns" {
+                declarations.push((String::new(), value));
+            } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+                declarations.push((prefix.to_owned(), value));
+            } else {
+                attributes.push((local_part(&key).to_owned(), value));
+            }
+        }
+        self.scopes.push(declarations);
+
+        let qualified = start.name().as_ref().to_owned();
+        let (prefix, name) = match qualified.split_once(':') {
+            Some((prefix, name)) => (prefix.to_owned(), name.to_owned()),
+            None => (String::new(), qualified),
+        };
+        let namespace = self.resolve(&prefix);
+        self.stack.push(Element {
+            name,
+            namespace,
+            attributes,
+            children: Vec::new(),
+            text: String::new(),
+        });
+        Ok(())
+    }
+
+    fn resolve(&self, prefix: &str) -> Option<String> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter())
+            .find(|(declared, _)| declared == prefix)
+            .map(|(_, uri)| uri.clone())
+    }
+
+    fn close(&mut self) -> Result<(), XmlError> {
+        let element = self.stack.pop().ok_or_else(|| XmlError::Malformed {
+            position: 0,
+            message: "an end tag without a start".to_owned(),
+        })?;
+        self.scopes.pop();
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.push(element),
+            None => self.root = Some(element),
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, text: &str) {
+        // Text outside the root (whitespace between declarations) is ignored.
+        if let Some(current) = self.stack.last_mut() {
+            current.text.push_str(text);
+        }
+    }
+
+    fn finish(self, position: u64) -> Result<Element, XmlError> {
+        if !self.stack.is_empty() {
+            return Err(XmlError::Malformed {
+                position,
+                message: format!(
+                    "the document ends inside <{}>",
+                    self.stack.last().map_or("", |e| e.name.as_str())
+                ),
+            });
+        }
+        self.root.ok_or(XmlError::Empty)
+    }
+}
+
+fn local_part(qualified: &str) -> &str {
+    qualified
+        .split_once(':')
+        .map_or(qualified, |(_, local)| local)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Element, XmlError> {
+        parse(text.as_bytes(), Limits::default())
+    }
+
+    #[test]
+    fn prefixes_resolve_to_namespaces() {
+        let root = read(
+            r#"<?xml version="1.0"?>
+            <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2">
+              <soap:Body><cwmp:Inform><DeviceId/></cwmp:Inform></soap:Body>
+            </soap:Envelope>"#,
+        )
+        .unwrap();
+        assert_eq!(root.name, "Envelope");
+        assert_eq!(
+            root.namespace.as_deref(),
+            Some("http://schemas.xmlsoap.org/soap/envelope/")
+        );
+        let inform = &root.child("Body").unwrap().children[0];
+        assert_eq!(inform.name, "Inform");
+        assert_eq!(
+            inform.namespace.as_deref(),
+            Some("urn:dslforum-org:cwmp-1-2")
+        );
+        assert_eq!(inform.child("DeviceId").unwrap().namespace, None);
+    }
+
+    #[test]
+    fn text_keeps_entities_cdata_and_latin1() {
+        let root = read("<a>x &amp; y &lt;z&gt; &#233;&#x41;<![CDATA[<raw>]]></a>").unwrap();
+        assert_eq!(root.text, "x & y <z> éA<raw>");
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>";
+        assert_eq!(parse(latin1, Limits::default()).unwrap().text, "café");
+        let bom = "\u{feff}<a>1</a>";
+        assert_eq!(read(bom).unwrap().text, "1");
+    }
+
+    #[test]
+    fn hostile_or_broken_documents_are_refused() {
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><a>&lol2;</a>"#;
+        assert_eq!(read(bomb), Err(XmlError::DocType));
+        assert_eq!(
+            read("<a>&custom;</a>"),
+            Err(XmlError::UnknownEntity("custom".into()))
+        );
+        assert_eq!(read(""), Err(XmlError::Empty));
+        assert_eq!(read("   \n"), Err(XmlError::Empty));
+        assert!(matches!(
+            read("<a><b></a>"),
+            Err(XmlError::Malformed { .. })
+        ));
+        assert!(matches!(read("<a><b>"), Err(XmlError::Malformed { .. })));
+        assert!(matches!(read("<a/><b/>"), Err(XmlError::Malformed { .. })));
+        assert_eq!(
+            parse(&[0x3c, 0x61, 0x3e, 0xff, 0x3c], Limits::default()),
+            Err(XmlError::NotUtf8)
+        );
+    }
+
+    #[test]
+    fn depth_and_size_are_bounded() {
+        let deep = format!("{}{}", "<a>".repeat(40), "</a>".repeat(40));
+        assert_eq!(read(&deep), Err(XmlError::TooDeep(32)));
+        let wide = format!("<a>{}</a>", "<b/>".repeat(20));
+        let limits = Limits {
+            max_depth: 32,
+            max_elements: 10,
+        };
+        assert_eq!(
+            parse(wide.as_bytes(), limits),
+            Err(XmlError::TooManyElements(10))
+        );
+    }
+
+    #[test]
+    fn lookups_forgive_case_and_whitespace() {
+        let root =
+            read("<Inform><MaxEnvelopes> 1 </MaxEnvelopes><currenttime>x</currenttime></Inform>")
+                .unwrap();
+        assert_eq!(root.child_text("MaxEnvelopes"), Some("1"));
+        assert_eq!(root.child_text("CurrentTime"), Some("x"));
+        assert_eq!(root.child_text("RetryCount"), None);
+    }
+}
