@@ -52,6 +52,11 @@ impl TryFrom<app_user::Model> for StoredUser {
     }
 }
 
+/// `token_version + 1`: every token issued before the update stops working.
+fn next_token_version() -> Expr {
+    Expr::col(app_user::Column::TokenVersion).add(1)
+}
+
 fn to_user(row: Option<app_user::Model>) -> Result<Option<StoredUser>, StoreError> {
     row.map(StoredUser::try_from).transpose()
 }
@@ -131,10 +136,7 @@ impl Store {
             .col_expr(app_user::Column::Disabled, Expr::value(disabled))
             .col_expr(app_user::Column::UpdatedAt, Expr::value(now));
         if disabled {
-            update = update.col_expr(
-                app_user::Column::TokenVersion,
-                Expr::col(app_user::Column::TokenVersion).add(1),
-            );
+            update = update.col_expr(app_user::Column::TokenVersion, next_token_version());
         }
         let result = update
             .filter(app_user::Column::Id.eq(id))
@@ -153,10 +155,7 @@ impl Store {
         let result = app_user::Entity::update_many()
             .col_expr(app_user::Column::PasswordHash, Expr::value(password_hash))
             .col_expr(app_user::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                app_user::Column::TokenVersion,
-                Expr::col(app_user::Column::TokenVersion).add(1),
-            )
+            .col_expr(app_user::Column::TokenVersion, next_token_version())
             .filter(app_user::Column::Id.eq(id))
             .exec(&self.db)
             .await?;
@@ -166,10 +165,7 @@ impl Store {
     /// Ends every session of a user (sign-out): tokens issued before are refused.
     pub async fn revoke_sessions(&self, id: i64) -> Result<(), StoreError> {
         app_user::Entity::update_many()
-            .col_expr(
-                app_user::Column::TokenVersion,
-                Expr::col(app_user::Column::TokenVersion).add(1),
-            )
+            .col_expr(app_user::Column::TokenVersion, next_token_version())
             .filter(app_user::Column::Id.eq(id))
             .exec(&self.db)
             .await?;
