@@ -1,10 +1,27 @@
 //! The CWMP (TR-069) codec: pure, no I/O. Reading is lenient, because real devices send
 //! every variation of SOAP the standard allows and several it does not; writing is strict.
 //!
-//! So far: `xml`, the guarded XML reader; `envelope`, the SOAP envelope and CWMP header in
-//! both directions; `version`, the protocol versions. The typed messages (every RPC in both
-//! directions, faults) come next.
+//! Code map: `xml` (the guarded XML reader) → `envelope` (SOAP envelope and CWMP header,
+//! both ways) → `decode` / `encode` (every `Message`, both directions) over `types`
+//! (parameter values, events, ...), `fault` (codes and SOAP faults) and `version`.
+//!
+//! Invariant: `decode(encode(m)) == m` for every message (tested in `round_trip`).
 
+pub mod decode;
+pub mod encode;
 pub mod envelope;
+pub mod fault;
+pub mod message;
+pub mod types;
 pub mod version;
 pub mod xml;
+
+#[cfg(test)]
+mod round_trip;
+
+pub use decode::{DecodeError, Decoded, decode};
+pub use encode::encode;
+pub use envelope::Header;
+pub use fault::{CwmpFault, FaultCode};
+pub use message::Message;
+pub use version::CwmpVersion;

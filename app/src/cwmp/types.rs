@@ -1,0 +1,298 @@
+//! The data types CWMP messages carry (TR-069 A.3 and A.4), as plain Rust values.
+
+use chrono::{DateTime, Utc};
+
+/// The XML Schema type of a parameter value (`xsi:type`), as far as TR-069 uses them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum XsdType {
+    String,
+    Int,
+    UnsignedInt,
+    Long,
+    UnsignedLong,
+    Boolean,
+    DateTime,
+    Base64,
+    HexBinary,
+    /// A type the codec does not know (vendor types); kept as written, without prefix.
+    Other(String),
+}
+
+impl XsdType {
+    /// Reads an `xsi:type` value leniently: any prefix (`xsd:`, `xs:`, none), any case.
+    pub fn parse(text: &str) -> XsdType {
+        let local = text.trim().rsplit(':').next().unwrap_or("");
+        match local.to_ascii_lowercase().as_str() {
+            "string" | "" => XsdType::String,
+            "int" | "integer" => XsdType::Int,
+            "unsignedint" => XsdType::UnsignedInt,
+            "long" => XsdType::Long,
+            "unsignedlong" => XsdType::UnsignedLong,
+            "boolean" | "bool" => XsdType::Boolean,
+            "datetime" => XsdType::DateTime,
+            "base64" | "base64binary" => XsdType::Base64,
+            "hexbinary" => XsdType::HexBinary,
+            _ => XsdType::Other(local.to_owned()),
+        }
+    }
+
+    /// The `xsi:type` attribute value to write.
+    pub fn as_xsi(&self) -> String {
+        match self {
+            XsdType::String => "xsd:string".to_owned(),
+            XsdType::Int => "xsd:int".to_owned(),
+            XsdType::UnsignedInt => "xsd:unsignedInt".to_owned(),
+            XsdType::Long => "xsd:long".to_owned(),
+            XsdType::UnsignedLong => "xsd:unsignedLong".to_owned(),
+            XsdType::Boolean => "xsd:boolean".to_owned(),
+            XsdType::DateTime => "xsd:dateTime".to_owned(),
+            XsdType::Base64 => "xsd:base64".to_owned(),
+            XsdType::HexBinary => "xsd:hexBinary".to_owned(),
+            XsdType::Other(name) => format!("xsd:{name}"),
+        }
+    }
+}
+
+/// A parameter's value as sent: the text exactly as written, and its declared type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterValue {
+    pub name: String,
+    pub value: String,
+    pub kind: XsdType,
+}
+
+impl ParameterValue {
+    pub fn new(name: &str, value: &str, kind: XsdType) -> ParameterValue {
+        ParameterValue {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            kind,
+        }
+    }
+}
+
+/// An entry of GetParameterNamesResponse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterInfo {
+    pub name: String,
+    pub writable: bool,
+}
+
+/// Active/passive notification (TR-069 A.3.2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notification {
+    Off,
+    Passive,
+    Active,
+    /// Values 3–6 of later amendments (passive/active lightweight, ...), kept by number.
+    Other(u8),
+}
+
+impl Notification {
+    pub fn from_number(n: u32) -> Notification {
+        match n {
+            0 => Notification::Off,
+            1 => Notification::Passive,
+            2 => Notification::Active,
+            other => Notification::Other(u8::try_from(other).unwrap_or(u8::MAX)),
+        }
+    }
+
+    pub fn number(self) -> u32 {
+        match self {
+            Notification::Off => 0,
+            Notification::Passive => 1,
+            Notification::Active => 2,
+            Notification::Other(n) => u32::from(n),
+        }
+    }
+}
+
+/// An entry of GetParameterAttributesResponse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterAttribute {
+    pub name: String,
+    pub notification: Notification,
+    pub access_list: Vec<String>,
+}
+
+/// An entry of SetParameterAttributes: each part changes only when its flag says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetParameterAttribute {
+    pub name: String,
+    pub notification: Option<Notification>,
+    pub access_list: Option<Vec<String>>,
+}
+
+/// Who the device is (Inform's DeviceId).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeviceId {
+    pub manufacturer: String,
+    pub oui: String,
+    pub product_class: String,
+    pub serial_number: String,
+}
+
+/// Why a device opens a session (TR-069 3.7.1.5).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EventCode {
+    Bootstrap,
+    Boot,
+    Periodic,
+    Scheduled,
+    ValueChange,
+    Kicked,
+    ConnectionRequest,
+    TransferComplete,
+    DiagnosticsComplete,
+    RequestDownload,
+    AutonomousTransferComplete,
+    DuStateChangeComplete,
+    AutonomousDuStateChangeComplete,
+    Wakeup,
+    Heartbeat,
+    /// `M <method>`: the completion of an ACS request (M Reboot, M Download, ...).
+    Method(String),
+    /// `X <OUI> <event>`: vendor events; also anything unrecognised, as written.
+    Vendor(String),
+}
+
+impl EventCode {
+    pub fn parse(text: &str) -> EventCode {
+        let text = text.trim();
+        let known = match text.to_ascii_uppercase().as_str() {
+            "0 BOOTSTRAP" => Some(EventCode::Bootstrap),
+            "1 BOOT" => Some(EventCode::Boot),
+            "2 PERIODIC" => Some(EventCode::Periodic),
+            "3 SCHEDULED" => Some(EventCode::Scheduled),
+            "4 VALUE CHANGE" => Some(EventCode::ValueChange),
+            "5 KICKED" => Some(EventCode::Kicked),
+            "6 CONNECTION REQUEST" => Some(EventCode::ConnectionRequest),
+            "7 TRANSFER COMPLETE" => Some(EventCode::TransferComplete),
+            "8 DIAGNOSTICS COMPLETE" => Some(EventCode::DiagnosticsComplete),
+            "9 REQUEST DOWNLOAD" => Some(EventCode::RequestDownload),
+            "10 AUTONOMOUS TRANSFER COMPLETE" => Some(EventCode::AutonomousTransferComplete),
+            "11 DU STATE CHANGE COMPLETE" => Some(EventCode::DuStateChangeComplete),
+            "12 AUTONOMOUS DU STATE CHANGE COMPLETE" => {
+                Some(EventCode::AutonomousDuStateChangeComplete)
+            }
+            "13 WAKEUP" => Some(EventCode::Wakeup),
+            "14 HEARTBEAT" => Some(EventCode::Heartbeat),
+            _ => None,
+        };
+        known.unwrap_or_else(|| match text.strip_prefix("M ") {
+            Some(method) => EventCode::Method(method.trim().to_owned()),
+            None => EventCode::Vendor(text.to_owned()),
+        })
+    }
+
+    pub fn as_text(&self) -> String {
+        match self {
+            EventCode::Bootstrap => "0 BOOTSTRAP".to_owned(),
+            EventCode::Boot => "1 BOOT".to_owned(),
+            EventCode::Periodic => "2 PERIODIC".to_owned(),
+            EventCode::Scheduled => "3 SCHEDULED".to_owned(),
+            EventCode::ValueChange => "4 VALUE CHANGE".to_owned(),
+            EventCode::Kicked => "5 KICKED".to_owned(),
+            EventCode::ConnectionRequest => "6 CONNECTION REQUEST".to_owned(),
+            EventCode::TransferComplete => "7 TRANSFER COMPLETE".to_owned(),
+            EventCode::DiagnosticsComplete => "8 DIAGNOSTICS COMPLETE".to_owned(),
+            EventCode::RequestDownload => "9 REQUEST DOWNLOAD".to_owned(),
+            EventCode::AutonomousTransferComplete => "10 AUTONOMOUS TRANSFER COMPLETE".to_owned(),
+            EventCode::DuStateChangeComplete => "11 DU STATE CHANGE COMPLETE".to_owned(),
+            EventCode::AutonomousDuStateChangeComplete => {
+                "12 AUTONOMOUS DU STATE CHANGE COMPLETE".to_owned()
+            }
+            EventCode::Wakeup => "13 WAKEUP".to_owned(),
+            EventCode::Heartbeat => "14 HEARTBEAT".to_owned(),
+            EventCode::Method(method) => format!("M {method}"),
+            EventCode::Vendor(text) => text.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub code: EventCode,
+    pub command_key: String,
+}
+
+/// The fault a TransferComplete reports (code 0 means success).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TransferFault {
+    pub code: u32,
+    pub message: String,
+}
+
+/// A timestamp as CWMP writes it; `None` is the "unknown time" 0001-01-01T00:00:00Z.
+pub type CwmpTime = Option<DateTime<Utc>>;
+
+/// An entry of GetQueuedTransfersResponse / GetAllQueuedTransfersResponse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedTransfer {
+    pub command_key: String,
+    /// 1 not yet started, 2 in progress, 3 completed.
+    pub state: u32,
+    pub is_download: Option<bool>,
+    pub file_type: Option<String>,
+    pub file_size: Option<u32>,
+    pub target_file_name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xsi_types_read_with_any_prefix() {
+        assert_eq!(XsdType::parse("xsd:string"), XsdType::String);
+        assert_eq!(XsdType::parse("xs:unsignedInt"), XsdType::UnsignedInt);
+        assert_eq!(XsdType::parse("boolean"), XsdType::Boolean);
+        assert_eq!(XsdType::parse("SOAP-ENC:base64"), XsdType::Base64);
+        assert_eq!(XsdType::parse("xsd:dateTime"), XsdType::DateTime);
+        assert_eq!(
+            XsdType::parse("cwmp:IPAddress"),
+            XsdType::Other("IPAddress".into())
+        );
+        assert_eq!(
+            XsdType::parse("xsd:unsignedLong").as_xsi(),
+            "xsd:unsignedLong"
+        );
+    }
+
+    #[test]
+    fn event_codes_round_trip() {
+        for text in [
+            "0 BOOTSTRAP",
+            "1 BOOT",
+            "2 PERIODIC",
+            "3 SCHEDULED",
+            "4 VALUE CHANGE",
+            "5 KICKED",
+            "6 CONNECTION REQUEST",
+            "7 TRANSFER COMPLETE",
+            "8 DIAGNOSTICS COMPLETE",
+            "9 REQUEST DOWNLOAD",
+            "10 AUTONOMOUS TRANSFER COMPLETE",
+            "11 DU STATE CHANGE COMPLETE",
+            "12 AUTONOMOUS DU STATE CHANGE COMPLETE",
+            "M Reboot",
+            "M Download",
+            "M ScheduleInform",
+            "M Upload",
+            "M ChangeDUState",
+            "X 00D09E Reset",
+        ] {
+            assert_eq!(EventCode::parse(text).as_text(), text);
+        }
+        assert_eq!(EventCode::parse(" 1 boot "), EventCode::Boot);
+        assert_eq!(
+            EventCode::parse("M Reboot"),
+            EventCode::Method("Reboot".into())
+        );
+        assert_eq!(
+            EventCode::parse("X 00D09E Reset"),
+            EventCode::Vendor("X 00D09E Reset".into())
+        );
+    }
+}
