@@ -9,12 +9,15 @@
 //! - `auth`, `store`, `services` (ssr only): passwords, tokens, sessions; the database; the
 //!   bundle of both that the server hands to every request.
 //! - `cwmp` (ssr only): the TR-069 codec, pure and without I/O.
+//! - `acs` (ssr only): the engine; `acs::session` is the CWMP session state machine (sans-IO).
 
 pub mod api;
 pub mod error;
 pub mod model;
 pub mod ui;
 
+#[cfg(feature = "ssr")]
+pub mod acs;
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]

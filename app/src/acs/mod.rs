@@ -1,0 +1,4 @@
+//! The ACS engine: what happens in a CWMP session and what the ACS asks devices to do.
+//! Pure where it can be: `session` turns messages into replies and effects without I/O.
+
+pub mod session;
