@@ -7,12 +7,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_users_and_audit;
+mod m20261124_000002_devices;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_users_and_audit::Migration)]
+        vec![
+            Box::new(m20261124_000001_users_and_audit::Migration),
+            Box::new(m20261124_000002_devices::Migration),
+        ]
     }
 }

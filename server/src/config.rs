@@ -23,6 +23,9 @@ pub const KEYS: &[&str] = &[
     "log_format",
     "session_idle_minutes",
     "trust_forwarded_for",
+    "cwmp_max_body_bytes",
+    "cwmp_session_timeout_seconds",
+    "register_unknown_devices",
     "admin_password",
 ];
 
@@ -82,6 +85,15 @@ pub struct Flags {
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "OSPREY_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<String>,
+    /// Largest CWMP request body accepted (after decompression), in bytes.
+    #[arg(long, env = "OSPREY_CWMP_MAX_BODY_BYTES")]
+    pub cwmp_max_body_bytes: Option<String>,
+    /// Seconds a CWMP session may stay idle before it is dropped.
+    #[arg(long, env = "OSPREY_CWMP_SESSION_TIMEOUT_SECONDS")]
+    pub cwmp_session_timeout_seconds: Option<String>,
+    /// Register devices on their first Inform (true) or refuse unknown ones (false).
+    #[arg(long, env = "OSPREY_REGISTER_UNKNOWN_DEVICES")]
+    pub register_unknown_devices: Option<String>,
 }
 
 /// Raw values by key, before checking: one layer (flags+environment, or the file).
@@ -100,6 +112,12 @@ impl Flags {
             ("log_format", &self.log_format),
             ("session_idle_minutes", &self.session_idle_minutes),
             ("trust_forwarded_for", &self.trust_forwarded_for),
+            ("cwmp_max_body_bytes", &self.cwmp_max_body_bytes),
+            (
+                "cwmp_session_timeout_seconds",
+                &self.cwmp_session_timeout_seconds,
+            ),
+            ("register_unknown_devices", &self.register_unknown_devices),
         ];
         pairs
             .into_iter()
@@ -163,6 +181,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub session_idle_minutes: u32,
     pub trust_forwarded_for: bool,
+    pub cwmp_max_body_bytes: usize,
+    pub cwmp_session_timeout_seconds: u32,
+    pub register_unknown_devices: bool,
     /// The first admin's password (only used when there are no users yet).
     pub admin_password: Option<String>,
 }
@@ -180,6 +201,12 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("cwmp_max_body_bytes", &self.cwmp_max_body_bytes)
+            .field(
+                "cwmp_session_timeout_seconds",
+                &self.cwmp_session_timeout_seconds,
+            )
+            .field("register_unknown_devices", &self.register_unknown_devices)
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "***"),
@@ -276,17 +303,25 @@ impl Config {
                     )
                 })?,
         };
-        let trust_forwarded_for = match get("trust_forwarded_for") {
-            None => false,
-            Some("true" | "1" | "yes") => true,
-            Some("false" | "0" | "no") => false,
-            Some(other) => {
-                return Err(invalid(
-                    "trust_forwarded_for",
-                    format!("'{other}' is not true or false"),
-                ));
-            }
-        };
+        let trust_forwarded_for =
+            parse_bool("trust_forwarded_for", get("trust_forwarded_for"), false)?;
+        let register_unknown_devices = parse_bool(
+            "register_unknown_devices",
+            get("register_unknown_devices"),
+            true,
+        )?;
+        let cwmp_max_body_bytes = parse_number(
+            "cwmp_max_body_bytes",
+            get("cwmp_max_body_bytes"),
+            1024 * 1024,
+            4096..=256 * 1024 * 1024,
+        )?;
+        let cwmp_session_timeout_seconds = parse_number(
+            "cwmp_session_timeout_seconds",
+            get("cwmp_session_timeout_seconds"),
+            30,
+            5..=3600,
+        )?;
 
         let admin_password = get("admin_password").map(str::to_owned);
         if let Some(password) = &admin_password {
@@ -305,6 +340,9 @@ impl Config {
             log_format,
             session_idle_minutes,
             trust_forwarded_for,
+            cwmp_max_body_bytes,
+            cwmp_session_timeout_seconds: u32::try_from(cwmp_session_timeout_seconds).unwrap_or(30),
+            register_unknown_devices,
             admin_password,
         })
     }
@@ -320,6 +358,39 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+fn parse_bool(key: &'static str, text: Option<&str>, default: bool) -> Result<bool, ConfigError> {
+    match text {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(invalid(key, format!("'{other}' is not true or false"))),
+    }
+}
+
+fn parse_number(
+    key: &'static str,
+    text: Option<&str>,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            invalid(
+                key,
+                format!(
+                    "'{text}' is not a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 fn parse_address(key: &'static str, text: &str) -> Result<SocketAddr, ConfigError> {
@@ -401,6 +472,17 @@ mod tests {
             ("public_url", "ftp://x", "public_url"),
             ("trust_forwarded_for", "maybe", "trust_forwarded_for"),
             ("admin_password", "short", "admin_password"),
+            ("cwmp_max_body_bytes", "10", "cwmp_max_body_bytes"),
+            (
+                "cwmp_session_timeout_seconds",
+                "x",
+                "cwmp_session_timeout_seconds",
+            ),
+            (
+                "register_unknown_devices",
+                "perhaps",
+                "register_unknown_devices",
+            ),
         ];
         for (key, value, expected) in cases {
             let error = Config::resolve(&[layer(&[(key, value)])])

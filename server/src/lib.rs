@@ -3,5 +3,6 @@
 
 pub mod config;
 pub mod routes;
+pub mod sim;
 pub mod startup;
 pub mod telemetry;

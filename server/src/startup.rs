@@ -5,6 +5,7 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use app::{
+    acs::endpoint::{CwmpEndpoint, EndpointConfig},
     auth::{
         LoginThrottle, TokenKeys, generate_password, generate_secret, hash_password_off_thread,
     },
@@ -50,6 +51,7 @@ pub struct FirstAdmin {
 /// A started server. Dropping it does not stop it: call `shutdown`.
 pub struct Running {
     pub ui_address: SocketAddr,
+    endpoint: Arc<CwmpEndpoint>,
     pub cwmp_address: SocketAddr,
     pub first_admin: Option<FirstAdmin>,
     pub services: Services,
@@ -58,6 +60,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// CWMP sessions in progress.
+    pub fn cwmp_live_sessions(&self) -> usize {
+        self.endpoint.live_sessions()
+    }
+
     /// Stops accepting connections, lets requests in flight finish, and waits.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
@@ -84,7 +91,18 @@ pub async fn start_with_schema(
 
     let (services, first_admin) = prepare(config, schema, &cwmp_url).await?;
     let ui = ui_router(ui_state(config, services.clone(), ui_address));
-    let cwmp = cwmp_router(services.clone());
+    let endpoint = Arc::new(CwmpEndpoint::new(
+        services.store.clone(),
+        EndpointConfig {
+            register_unknown: config.register_unknown_devices,
+            idle_timeout: Duration::seconds(i64::from(config.cwmp_session_timeout_seconds)),
+        },
+    ));
+    let cwmp = cwmp_router(
+        services.clone(),
+        endpoint.clone(),
+        config.cwmp_max_body_bytes,
+    );
 
     let (stop, stopped) = watch::channel(false);
     let tasks = vec![
@@ -94,6 +112,7 @@ pub async fn start_with_schema(
     tracing::info!(%ui_address, %cwmp_address, "Osprey is listening");
     Ok(Running {
         ui_address,
+        endpoint,
         cwmp_address,
         first_admin,
         services,

@@ -53,7 +53,8 @@ async fn both_listeners_serve_on_real_sockets() {
         "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
     )
     .await;
-    assert!(cwmp.starts_with("HTTP/1.1 503"), "{cwmp}");
+    assert!(cwmp.starts_with("HTTP/1.1 400"), "{cwmp}");
+    assert!(cwmp.contains("must start with an Inform"), "{cwmp}");
 
     // A second server on the same portal address fails with a clear error.
     let taken = running.ui_address.to_string();

@@ -1,4 +1,6 @@
 //! The ACS engine: what happens in a CWMP session and what the ACS asks devices to do.
 //! Pure where it can be: `session` turns messages into replies and effects without I/O.
 
+pub mod discovery;
+pub mod endpoint;
 pub mod session;

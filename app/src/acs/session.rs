@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::discovery;
 use crate::cwmp::{
     CwmpFault, CwmpVersion, Decoded, FaultCode, Header, Message, message::Inform, types::DeviceId,
 };
@@ -20,11 +21,19 @@ use crate::cwmp::{
 /// The newest version Osprey speaks.
 pub const NEWEST_VERSION: CwmpVersion = CwmpVersion::V1_4;
 
+/// Why the ACS sends a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A task someone queued; its outcome is recorded against it.
+    Task(i64),
+    /// Reading the device's parameter tree (`discovery`).
+    Discovery,
+}
+
 /// Something the ACS wants the device to do, as one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRpc {
-    /// The task this request serves, so its outcome can be recorded against it.
-    pub task_id: Option<i64>,
+    pub purpose: Purpose,
     pub request: Message,
 }
 
@@ -272,6 +281,10 @@ impl Session {
         match message {
             Message::Fault(fault) => effects.push(Effect::Faulted { rpc, fault }),
             response if response_matches(&rpc.request, &response) => {
+                // Follow-ups go first, so a discovery finishes before other work.
+                for next in discovery::follow_up(&rpc, &response).into_iter().rev() {
+                    self.queue.push_front(next);
+                }
                 effects.push(Effect::Completed { rpc, response })
             }
             other => {
@@ -388,6 +401,7 @@ fn response_matches(request: &Message, response: &Message) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::discovery;
     use super::*;
     use crate::cwmp::{
         message::TransferComplete,
@@ -435,7 +449,7 @@ mod tests {
 
     fn get_values() -> PendingRpc {
         PendingRpc {
-            task_id: Some(7),
+            purpose: Purpose::Task(7),
             request: Message::GetParameterValues {
                 names: vec!["Device.DeviceInfo.".into()],
             },
@@ -473,7 +487,7 @@ mod tests {
         session.handle(decoded(CwmpVersion::V1_0, "1", inform()), at(1));
         session.enqueue(get_values());
         session.enqueue(PendingRpc {
-            task_id: Some(8),
+            purpose: Purpose::Task(8),
             request: Message::Reboot {
                 command_key: "rb".into(),
             },
@@ -635,7 +649,9 @@ mod tests {
             decoded(CwmpVersion::V1_0, "osprey-1", Message::RebootResponse),
             at(3),
         );
-        assert!(matches!(&step.effects[0], Effect::Faulted { rpc, .. } if rpc.task_id == Some(7)));
+        assert!(
+            matches!(&step.effects[0], Effect::Faulted { rpc, .. } if rpc.purpose == Purpose::Task(7))
+        );
     }
 
     #[test]
@@ -661,6 +677,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_discovery_reads_names_then_values_before_other_work() {
+        use crate::cwmp::types::ParameterInfo;
+        let mut session = session();
+        session.handle(decoded(CwmpVersion::V1_0, "1", inform()), at(1));
+        session.enqueue(discovery::start("Device."));
+        session.enqueue(get_values());
+        let step = session.handle(Incoming::Empty, at(2));
+        assert!(matches!(sent(&step).1, Message::GetParameterNames { .. }));
+        let names = Message::GetParameterNamesResponse {
+            parameters: vec![
+                ParameterInfo {
+                    name: "Device.DeviceInfo.".into(),
+                    writable: false,
+                },
+                ParameterInfo {
+                    name: "Device.DeviceInfo.UpTime".into(),
+                    writable: false,
+                },
+            ],
+        };
+        let step = session.handle(decoded(CwmpVersion::V1_0, "osprey-1", names), at(3));
+        match sent(&step).1 {
+            Message::GetParameterValues { names } => {
+                assert_eq!(names, &["Device.DeviceInfo.UpTime"])
+            }
+            other => panic!("{other:?}"),
+        }
+        let values = Message::GetParameterValuesResponse { parameters: vec![] };
+        let step = session.handle(decoded(CwmpVersion::V1_0, "osprey-2", values), at(4));
+        assert_eq!(sent(&step).1, &get_values().request, "then the queued task");
     }
 
     #[test]

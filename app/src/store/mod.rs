@@ -5,12 +5,16 @@
 
 mod audit;
 mod connect;
+mod devices;
 mod entity;
 mod settings;
 mod users;
 
 pub use audit::{AuditAction, AuditRecord, FailureCounts};
 pub use connect::{DatabaseKind, redact_url};
+pub use devices::{
+    DeviceKey, InformOutcome, InformRecord, ParameterTree, StoredDevice, StoredParameter,
+};
 pub use users::{NewUser, StoredUser};
 
 use sea_orm::DatabaseConnection;
@@ -32,6 +36,9 @@ pub enum StoreError {
     /// A unique value is taken already (e.g. a username).
     #[error("{0} already exists")]
     Duplicate(String),
+    /// Concurrent sessions kept overwriting the same row; the write was given up.
+    #[error("the {0} kept changing under concurrent writes")]
+    Contended(&'static str),
     /// A row holds a value the code cannot read: a bug or a hand-edited database.
     #[error("unreadable {what} in the database: {value}")]
     Corrupt { what: &'static str, value: String },

@@ -1,45 +1,46 @@
-//! The portal's requests are small forms. Anything larger is refused with 413 and a message,
-//! whether it announces its size (Content-Length) or streams without one.
+//! Request bodies are bounded: anything larger is refused with 413 and a message, whether it
+//! announces its size (Content-Length) or streams without one, and after decompression.
 
 use axum::{
     body::Body,
-    extract::Request,
+    extract::{Request, State},
     http::{StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
+/// The portal's requests are small forms.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
-fn too_large() -> Response {
+fn too_large(max: usize) -> Response {
     (
         StatusCode::PAYLOAD_TOO_LARGE,
         format!(
-            "The request is too large: the portal accepts at most {} KiB.",
-            MAX_FORM_BYTES / 1024
+            "The request is too large: at most {} KiB is accepted.",
+            max / 1024
         ),
     )
         .into_response()
 }
 
-pub async fn limit_body(request: Request, next: Next) -> Response {
+/// Use with `middleware::from_fn_with_state(max_bytes, limit_body)`.
+pub async fn limit_body(State(max): State<usize>, request: Request, next: Next) -> Response {
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    match announced {
-        Some(length) if length > MAX_FORM_BYTES as u64 => return too_large(),
-        Some(_) => return next.run(request).await,
-        None => {}
+    if announced.is_some_and(|length| length > max as u64) {
+        return too_large(max);
     }
-    // No length given: read at most the limit, then hand the handler what was read.
+    // Read at most the limit whatever was announced (a decompressed body can be larger than
+    // its Content-Length), then hand the handler what was read.
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+    match axum::body::to_bytes(body, max).await {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => too_large(),
+        Err(_) => too_large(max),
     }
 }

@@ -2,23 +2,26 @@
 //! endpoint devices talk to. `fn ui_router(state)` so tests can drive it without sockets.
 
 mod body_limit;
+mod cwmp;
 mod health;
 mod server_fn_status;
 mod session;
 
 use std::sync::Arc;
 
-use app::{App, services::Services, shell};
+use app::{App, acs::endpoint::CwmpEndpoint, services::Services, shell};
 use axum::{
     Router,
     extract::FromRef,
-    http::{HeaderName, HeaderValue, StatusCode},
+    http::{HeaderName, HeaderValue},
     middleware,
     routing::{get, post},
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+use tower_http::{
+    decompression::RequestDecompressionLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
 
 pub use session::client_address;
 
@@ -53,7 +56,10 @@ pub fn ui_router(state: UiState) -> Router {
             state.clone(),
             session::attach_identity,
         ))
-        .layer(middleware::from_fn(body_limit::limit_body))
+        .layer(middleware::from_fn_with_state(
+            MAX_FORM_BYTES,
+            body_limit::limit_body,
+        ))
         .layer(security_header("x-content-type-options", "nosniff"))
         .layer(security_header("x-frame-options", "DENY"))
         .layer(security_header("referrer-policy", "same-origin"))
@@ -68,18 +74,24 @@ fn security_header(name: &'static str, value: &'static str) -> SetResponseHeader
     )
 }
 
-/// The CWMP listener. The protocol engine is the next piece of work; until it lands the
-/// endpoint answers honestly that it cannot serve devices yet.
-pub fn cwmp_router(services: Services) -> Router {
-    Router::new()
+/// The CWMP listener: devices POST their sessions to `/`.
+pub fn cwmp_router(
+    services: Services,
+    endpoint: Arc<CwmpEndpoint>,
+    max_body_bytes: usize,
+) -> Router {
+    let health = Router::new()
         .route("/healthz", get(health::alive))
-        .route("/", post(cwmp_not_ready))
-        .with_state(services)
-}
-
-async fn cwmp_not_ready() -> (StatusCode, &'static str) {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The CWMP endpoint is not available in this build of Osprey yet.",
-    )
+        .with_state(services);
+    Router::new()
+        .route("/", post(cwmp::post_session))
+        .with_state(endpoint)
+        .layer(middleware::from_fn_with_state(
+            max_body_bytes,
+            body_limit::limit_body,
+        ))
+        // Outermost: the limit above applies to the decompressed body.
+        .layer(RequestDecompressionLayer::new())
+        .merge(health)
+        .layer(TraceLayer::new_for_http())
 }

@@ -2,4 +2,6 @@
 
 pub mod app_user;
 pub mod audit_log;
+pub mod device;
+pub mod device_event;
 pub mod setting;

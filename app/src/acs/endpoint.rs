@@ -1,0 +1,409 @@
+//! The CWMP endpoint's logic behind HTTP: finds or starts the session a POST belongs to,
+//! runs it through the session engine, records what it learned, and says what to answer.
+//! The HTTP adapter (`server/src/routes/cwmp.rs`) only moves bytes and headers.
+//!
+//! Sessions live in this process, keyed by a cookie; a device has at most one: a new Inform
+//! supersedes the old session. Idle sessions are swept after `idle_timeout`.
+
+use std::{collections::HashMap, sync::Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{
+    discovery,
+    session::{Effect, Incoming, PendingRpc, Purpose, Reply, Session},
+};
+use crate::{
+    cwmp::{self, Message, message::Inform},
+    store::{DeviceKey, InformOutcome, InformRecord, ParameterTree, Store, StoredParameter},
+};
+
+pub const SESSION_COOKIE: &str = "osprey_cwmp";
+
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// Register devices on their first Inform (true), or refuse unknown ones.
+    pub register_unknown: bool,
+    pub idle_timeout: Duration,
+}
+
+impl Default for EndpointConfig {
+    fn default() -> Self {
+        EndpointConfig {
+            register_unknown: true,
+            idle_timeout: Duration::seconds(30),
+        }
+    }
+}
+
+/// What to send back over HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    /// `text/xml` for envelopes, `text/plain` for refusals.
+    pub content_type: &'static str,
+    pub body: String,
+    /// The session cookie to set (on the first response of a session).
+    pub session_cookie: Option<String>,
+}
+
+impl Answer {
+    fn refuse(status: u16, reason: impl Into<String>) -> Answer {
+        Answer {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: reason.into(),
+            session_cookie: None,
+        }
+    }
+}
+
+/// A session and what it has learned so far.
+struct LiveSession {
+    session: Session,
+    device_id: Option<i64>,
+    learned: ParameterTree,
+    discovering: bool,
+    discovery_failed: bool,
+}
+
+#[derive(Default)]
+struct Registry {
+    sessions: HashMap<String, LiveSession>,
+    by_device: HashMap<i64, String>,
+    last_sweep: Option<DateTime<Utc>>,
+}
+
+pub struct CwmpEndpoint {
+    store: Store,
+    config: EndpointConfig,
+    registry: Mutex<Registry>,
+}
+
+impl CwmpEndpoint {
+    pub fn new(store: Store, config: EndpointConfig) -> CwmpEndpoint {
+        CwmpEndpoint {
+            store,
+            config,
+            registry: Mutex::new(Registry::default()),
+        }
+    }
+
+    /// Live sessions, for metrics and tests.
+    pub fn live_sessions(&self) -> usize {
+        self.lock().sessions.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
+        // A panic while holding the lock cannot leave the map half-updated in a way that
+        // matters more than refusing every device from then on.
+        self.registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Handles one POST: `cookie` is the session cookie's value, `peer` the client address.
+    pub async fn handle(
+        &self,
+        cookie: Option<&str>,
+        peer: Option<String>,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Answer {
+        let incoming = if body.iter().all(u8::is_ascii_whitespace) {
+            Incoming::Empty
+        } else {
+            match cwmp::decode(body) {
+                Ok(decoded) => Incoming::Message(decoded),
+                Err(error) => {
+                    tracing::warn!(%error, ?peer, "malformed CWMP message");
+                    return Answer::refuse(400, format!("Malformed CWMP message: {error}"));
+                }
+            }
+        };
+
+        let (key, mut live, is_new) = match self.take_session(cookie, now) {
+            Some((key, live)) => (key, live, false),
+            None => {
+                if !matches!(&incoming, Incoming::Message(d) if matches!(d.message, Some(Message::Inform(_))))
+                {
+                    return Answer::refuse(
+                        400,
+                        "No CWMP session: a session must start with an Inform.",
+                    );
+                }
+                let live = LiveSession {
+                    session: Session::new(now, self.config.idle_timeout),
+                    device_id: None,
+                    learned: ParameterTree::new(),
+                    discovering: false,
+                    discovery_failed: false,
+                };
+                (new_session_key(), live, true)
+            }
+        };
+
+        let step = live.session.handle(incoming, now);
+        for effect in step.effects {
+            if let Err(answer) = self
+                .apply(&mut live, &key, effect, peer.as_deref(), now)
+                .await
+            {
+                return answer;
+            }
+        }
+
+        let answer = match step.reply {
+            Reply::Send {
+                version,
+                header,
+                message,
+            } => Answer {
+                status: 200,
+                content_type: "text/xml; charset=utf-8",
+                body: cwmp::encode(version, &header, Some(&message)),
+                session_cookie: is_new.then(|| key.clone()),
+            },
+            Reply::End => Answer {
+                status: 204,
+                content_type: "text/plain; charset=utf-8",
+                body: String::new(),
+                session_cookie: None,
+            },
+            Reply::Reject { reason } => Answer::refuse(400, reason),
+        };
+        if !live.session.is_over() {
+            self.put_session(key, live);
+        }
+        answer
+    }
+
+    /// Applies one effect; `Err` carries an answer that ends the exchange early.
+    async fn apply(
+        &self,
+        live: &mut LiveSession,
+        key: &str,
+        effect: Effect,
+        peer: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Answer> {
+        match effect {
+            Effect::Informed(inform) => {
+                let (device_key, record) = inform_record(&inform, live.session.version(), peer);
+                let outcome = self
+                    .store
+                    .record_inform(&device_key, &record, self.config.register_unknown, now)
+                    .await
+                    .map_err(|error| {
+                        tracing::error!(%error, serial = %device_key.serial_number, "recording an Inform failed");
+                        Answer::refuse(503, "The ACS cannot record this session right now; retry later.")
+                    })?;
+                let device = match outcome {
+                    InformOutcome::Refused => {
+                        tracing::warn!(serial = %device_key.serial_number, oui = %device_key.oui, "unknown device refused");
+                        return Err(Answer::refuse(
+                            403,
+                            "This device is not registered with the ACS.",
+                        ));
+                    }
+                    InformOutcome::Registered(device) => {
+                        tracing::info!(device_id = device.id, serial = %device.key.serial_number, "device registered");
+                        device
+                    }
+                    InformOutcome::Known(device) => device,
+                };
+                live.device_id = Some(device.id);
+                self.supersede(device.id, key);
+                if !device.tree_complete && !live.discovering {
+                    live.discovering = true;
+                    live.session
+                        .enqueue(discovery::start(discovery::root_of(&inform)));
+                }
+                tracing::debug!(device_id = device.id, "inform recorded");
+            }
+            Effect::Completed { rpc, response } => learn(&mut live.learned, &rpc, &response, now),
+            Effect::Faulted { rpc, fault } => {
+                if rpc.purpose == Purpose::Discovery {
+                    live.discovery_failed = true;
+                }
+                tracing::info!(device_id = ?live.device_id, method = rpc.request.method(), fault = %fault.code, message = %fault.message, "device refused a request");
+            }
+            Effect::Reported(message) => {
+                tracing::info!(device_id = ?live.device_id, method = message.method(), "device report");
+            }
+            Effect::Ended => {
+                if let Some(device_id) = live.device_id {
+                    let complete = live.discovering && !live.discovery_failed;
+                    let learned = std::mem::take(&mut live.learned);
+                    if let Err(error) = self
+                        .store
+                        .merge_parameters(device_id, &learned, complete)
+                        .await
+                    {
+                        tracing::error!(%error, device_id, "storing parameters failed");
+                    }
+                    self.lock().by_device.remove(&device_id);
+                }
+            }
+            Effect::Warning(warning) => {
+                tracing::debug!(device_id = ?live.device_id, %warning, "CWMP oddity");
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the session for `cookie` out of the registry (it goes back after the POST).
+    fn take_session(
+        &self,
+        cookie: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Option<(String, LiveSession)> {
+        let mut registry = self.lock();
+        sweep(&mut registry, now);
+        let key = cookie?;
+        let live = registry.sessions.remove(key)?;
+        if live.session.is_expired(now) {
+            return None;
+        }
+        Some((key.to_owned(), live))
+    }
+
+    fn put_session(&self, key: String, live: LiveSession) {
+        let mut registry = self.lock();
+        if let Some(device_id) = live.device_id {
+            registry.by_device.insert(device_id, key.clone());
+        }
+        registry.sessions.insert(key, live);
+    }
+
+    /// Drops another live session of the same device: the device started over.
+    fn supersede(&self, device_id: i64, key: &str) {
+        let mut registry = self.lock();
+        if let Some(old) = registry.by_device.get(&device_id).cloned()
+            && old != key
+        {
+            registry.sessions.remove(&old);
+            registry.by_device.remove(&device_id);
+            tracing::debug!(device_id, "a new Inform superseded a stale session");
+        }
+    }
+}
+
+/// Removes idle sessions, at most once a second.
+fn sweep(registry: &mut Registry, now: DateTime<Utc>) {
+    if registry
+        .last_sweep
+        .is_some_and(|last| now - last < Duration::seconds(1))
+    {
+        return;
+    }
+    registry.last_sweep = Some(now);
+    let expired: Vec<String> = registry
+        .sessions
+        .iter()
+        .filter(|(_, live)| live.session.is_expired(now))
+        .map(|(key, _)| key.clone())
+        .collect();
+    for key in expired {
+        if let Some(live) = registry.sessions.remove(&key)
+            && let Some(device_id) = live.device_id
+        {
+            registry.by_device.remove(&device_id);
+        }
+    }
+}
+
+fn new_session_key() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the Inform tells the inventory: identity, summary columns, events, parameters.
+fn inform_record(
+    inform: &Inform,
+    version: cwmp::CwmpVersion,
+    peer: Option<&str>,
+) -> (DeviceKey, InformRecord) {
+    let find = |suffix: &str| {
+        inform
+            .parameters
+            .iter()
+            .find(|parameter| parameter.name.ends_with(suffix))
+            .map(|parameter| parameter.value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    };
+    let ip_address = find(".ExternalIPAddress")
+        .or_else(|| find(".IPv4Address.1.IPAddress"))
+        .or_else(|| peer.map(str::to_owned));
+    let key = DeviceKey {
+        oui: inform.device_id.oui.clone(),
+        product_class: inform.device_id.product_class.clone(),
+        serial_number: inform.device_id.serial_number.clone(),
+    };
+    let record = InformRecord {
+        manufacturer: inform.device_id.manufacturer.clone(),
+        software_version: find(".DeviceInfo.SoftwareVersion"),
+        hardware_version: find(".DeviceInfo.HardwareVersion"),
+        data_model: Some(discovery::root_of(inform).trim_end_matches('.').to_owned()),
+        ip_address,
+        connection_request_url: find(".ManagementServer.ConnectionRequestURL"),
+        cwmp_version: version.label().to_owned(),
+        booted: inform.events.iter().any(|event| {
+            matches!(
+                event.code,
+                cwmp::types::EventCode::Boot | cwmp::types::EventCode::Bootstrap
+            )
+        }),
+        events: inform
+            .events
+            .iter()
+            .map(|event| (event.code.as_text(), event.command_key.clone()))
+            .collect(),
+        parameters: inform
+            .parameters
+            .iter()
+            .map(|p| (p.name.clone(), p.value.clone(), p.kind.as_xsi()))
+            .collect(),
+    };
+    (key, record)
+}
+
+/// Adds what a discovery answer says to the parameters learned in this session.
+fn learn(learned: &mut ParameterTree, rpc: &PendingRpc, response: &Message, now: DateTime<Utc>) {
+    if rpc.purpose != Purpose::Discovery {
+        return;
+    }
+    let read_at = now.timestamp();
+    match response {
+        Message::GetParameterNamesResponse { parameters } => {
+            for parameter in parameters.iter().filter(|p| !p.name.ends_with('.')) {
+                let entry = learned
+                    .entry(parameter.name.clone())
+                    .or_insert(StoredParameter {
+                        value: None,
+                        kind: None,
+                        writable: None,
+                        read_at,
+                    });
+                entry.writable = Some(parameter.writable);
+            }
+        }
+        Message::GetParameterValuesResponse { parameters } => {
+            for parameter in parameters {
+                let entry = learned
+                    .entry(parameter.name.clone())
+                    .or_insert(StoredParameter {
+                        value: None,
+                        kind: None,
+                        writable: None,
+                        read_at,
+                    });
+                entry.value = Some(parameter.value.clone());
+                entry.kind = Some(parameter.kind.as_xsi());
+                entry.read_at = read_at;
+            }
+        }
+        _ => {}
+    }
+}

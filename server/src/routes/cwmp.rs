@@ -1,0 +1,64 @@
+//! The HTTP adapter of the CWMP endpoint: cookie in, body in, answer out. The session logic
+//! is `app::acs::endpoint`.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use app::acs::endpoint::{CwmpEndpoint, SESSION_COOKIE};
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+pub async fn post_session(State(endpoint): State<Arc<CwmpEndpoint>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let cookie = session_cookie(&parts.headers);
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip().to_string());
+    // The body-limit layer has bounded it already.
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "The request body could not be read.",
+        );
+    };
+    let answer = endpoint
+        .handle(cookie.as_deref(), peer, &body, chrono::Utc::now())
+        .await;
+
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() =
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    if answer.status != 204 {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(answer.content_type),
+        );
+    }
+    if let Some(key) = answer.session_cookie
+        && let Ok(value) =
+            HeaderValue::from_str(&format!("{SESSION_COOKIE}={key}; Path=/; HttpOnly"))
+    {
+        headers.insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn plain(status: StatusCode, message: &'static str) -> Response {
+    (status, message).into_response()
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}

@@ -1,0 +1,153 @@
+//! Real CWMP sessions over HTTP: the server on port 0, simulated devices from this process.
+
+mod common;
+
+use std::sync::Arc;
+
+use app::store::DeviceKey;
+use common::{ADMIN_PASSWORD, Backend, TestDb};
+use server::{
+    config::Config,
+    sim::{
+        client::{Chaos, Dice, SimClient},
+        device::SimDevice,
+        model::DataModel,
+    },
+    startup::{self, Running},
+};
+use tokio::{sync::Semaphore, task::JoinSet};
+
+async fn start_server(db: &TestDb, extra: &[(&'static str, &str)]) -> Running {
+    let mut layer: server::config::Layer = [
+        ("database_url", db.url.clone()),
+        ("ui_listen", "127.0.0.1:0".to_owned()),
+        ("cwmp_listen", "127.0.0.1:0".to_owned()),
+        ("admin_password", ADMIN_PASSWORD.to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    for (key, value) in extra {
+        layer.insert(key, (*value).to_owned());
+    }
+    let config = Config::resolve(&[layer]).expect("configuration");
+    startup::start_with_schema(&config, db.schema.as_deref())
+        .await
+        .expect("start")
+}
+
+/// Runs `cycles` sessions for each of `count` devices, `concurrency` at a time; returns
+/// the devices and the number of failed sessions.
+async fn run_fleet(
+    url: &str,
+    count: u32,
+    cycles: u32,
+    concurrency: usize,
+) -> (Vec<SimDevice>, Vec<String>) {
+    let client = SimClient::new(url).unwrap();
+    let limit = Arc::new(Semaphore::new(concurrency));
+    let mut devices: Vec<SimDevice> = (0..count)
+        .map(|i| {
+            SimDevice::new(
+                i,
+                if i % 2 == 0 {
+                    DataModel::Tr098
+                } else {
+                    DataModel::Tr181
+                },
+            )
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for cycle in 0..cycles {
+        let mut tasks = JoinSet::new();
+        for (index, mut device) in devices.drain(..).enumerate() {
+            let client = client.clone();
+            let limit = limit.clone();
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await.unwrap();
+                let mut dice = Dice::new(u64::from(cycle) * 1_000_003 + index as u64);
+                let outcome = client
+                    .run_session(&mut device, Chaos::default(), &mut dice)
+                    .await;
+                (index, device, outcome)
+            });
+        }
+        let mut finished = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (index, device, outcome) = joined.expect("session task");
+            if let Err(error) = outcome {
+                errors.push(format!("{}: {error}", device.id.serial_number));
+            }
+            finished.push((index, device));
+        }
+        finished.sort_by_key(|(index, _)| *index);
+        devices = finished.into_iter().map(|(_, device)| device).collect();
+    }
+    (devices, errors)
+}
+
+fn cwmp_url(running: &Running) -> String {
+    format!("http://{}/", running.cwmp_address)
+}
+
+async fn a_fleet_bootstraps_and_informs_periodically(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let running = start_server(&db, &[]).await;
+    let count = 1_000;
+    let (devices, errors) = run_fleet(&cwmp_url(&running), count, 3, 32).await;
+    assert!(
+        errors.is_empty(),
+        "{} failed sessions, e.g. {:?}",
+        errors.len(),
+        &errors[..errors.len().min(5)]
+    );
+
+    let store = &running.services.store;
+    assert_eq!(store.count_devices().await.unwrap(), u64::from(count));
+    assert_eq!(
+        store.count_complete_devices().await.unwrap(),
+        u64::from(count),
+        "every tree stored"
+    );
+    for device in devices.iter().step_by(97) {
+        let key = DeviceKey {
+            oui: device.id.oui.clone(),
+            product_class: device.id.product_class.clone(),
+            serial_number: device.id.serial_number.clone(),
+        };
+        let stored = store
+            .device_by_key(&key)
+            .await
+            .unwrap()
+            .expect("registered");
+        assert!(stored.last_boot_at.is_some());
+        assert!(stored.software_version.as_deref() == Some("1.0.0"));
+        let tree = store.device_parameters(stored.id).await.unwrap();
+        for (name, parameter) in &device.tree {
+            let kept = tree.get(name).unwrap_or_else(|| panic!("{name} missing"));
+            assert_eq!(
+                kept.value.as_deref(),
+                Some(parameter.value.as_str()),
+                "{name}"
+            );
+            assert_eq!(kept.writable, Some(parameter.writable), "{name}");
+        }
+        let events = store.device_events(stored.id, 10).await.unwrap();
+        let codes: Vec<&str> = events.iter().map(|(code, _, _)| code.as_str()).collect();
+        assert_eq!(codes, ["2 PERIODIC", "2 PERIODIC", "1 BOOT", "0 BOOTSTRAP"]);
+    }
+    assert_eq!(running.cwmp_live_sessions(), 0, "every session ended");
+    running.shutdown().await;
+    db.cleanup().await;
+}
+
+mod fleet {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::a_fleet_bootstraps_and_informs_periodically(super::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::a_fleet_bootstraps_and_informs_periodically(super::Backend::Postgres).await
+    }
+}
