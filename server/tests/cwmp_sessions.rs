@@ -151,3 +151,57 @@ mod fleet {
         super::a_fleet_bootstraps_and_informs_periodically(super::Backend::Postgres).await
     }
 }
+
+/// A device that reports `0 BOOTSTRAP` again (factory reset) has its tree read again; a
+/// periodic session of a known device asks for nothing.
+async fn a_bootstrap_rereads_the_tree(backend: Backend) {
+    use app::cwmp::Message;
+    let db = TestDb::new(backend).await;
+    let running = start_server(&db, &[]).await;
+    let client = SimClient::new(&cwmp_url(&running)).unwrap();
+    let mut device = SimDevice::new(5, DataModel::Tr181);
+    let mut dice = Dice::new(5);
+    let first = client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    assert!(
+        first.requests_answered >= 2,
+        "names, then values: {first:?}"
+    );
+    let periodic = client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    assert_eq!(periodic.requests_answered, 0);
+
+    device.answer(&Message::FactoryReset);
+    device.session_succeeded();
+    let again = client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    assert_eq!(again.requests_answered, first.requests_answered);
+    assert_eq!(
+        running
+            .services
+            .store
+            .count_complete_devices()
+            .await
+            .unwrap(),
+        1
+    );
+    running.shutdown().await;
+    db.cleanup().await;
+}
+
+mod bootstrap {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::a_bootstrap_rereads_the_tree(super::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::a_bootstrap_rereads_the_tree(super::Backend::Postgres).await
+    }
+}

@@ -355,6 +355,10 @@ fn inform_record(
                 cwmp::types::EventCode::Boot | cwmp::types::EventCode::Bootstrap
             )
         }),
+        bootstrap: inform
+            .events
+            .iter()
+            .any(|event| event.code == cwmp::types::EventCode::Bootstrap),
         events: inform
             .events
             .iter()

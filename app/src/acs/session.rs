@@ -373,6 +373,10 @@ fn device_request_answer(message: &Message) -> DeviceMessage {
         Message::TransferComplete(_) => Message::TransferCompleteResponse,
         Message::AutonomousTransferComplete(_) => Message::AutonomousTransferCompleteResponse,
         Message::RequestDownload(_) => Message::RequestDownloadResponse,
+        Message::DuStateChangeComplete { .. } => Message::DuStateChangeCompleteResponse,
+        Message::AutonomousDuStateChangeComplete { .. } => {
+            Message::AutonomousDuStateChangeCompleteResponse
+        }
         Message::Kicked(_) => Message::KickedResponse {
             next_url: String::new(),
         },
@@ -392,6 +396,8 @@ pub const ACS_METHODS: &[&str] = &[
     "AutonomousTransferComplete",
     "RequestDownload",
     "Kicked",
+    "DUStateChangeComplete",
+    "AutonomousDUStateChangeComplete",
 ];
 
 /// Whether `response` is the answer to `request` (GetParameterValues → …Response, …).

@@ -8,8 +8,9 @@ use super::{
     envelope::{EnvelopeError, Header, read_bool, read_envelope},
     fault::{CwmpFault, FaultCode, ParameterFault},
     message::{
-        AutonomousTransferComplete, Download, Inform, Kicked, Message, RequestDownload,
-        TransferComplete, Upload,
+        AutonomousTransferComplete, Download, DuOperation, DuOperationResult, Inform, Kicked,
+        Message, OptionInfo, RequestDownload, ScheduleDownload, TimeWindow, TransferComplete,
+        Upload,
     },
     types::{
         CwmpTime, DeviceId, Event, EventCode, Notification, ParameterAttribute, ParameterInfo,
@@ -94,6 +95,16 @@ impl<'a> Fields<'a> {
             Some(text) => text
                 .parse()
                 .map_err(|_| self.invalid(field, text, "a whole number")),
+        }
+    }
+
+    /// A signed number that may be absent or empty.
+    fn signed_or(&self, field: &'static str, default: i32) -> Result<i32, DecodeError> {
+        match self.element.child_text(field) {
+            None | Some("") => Ok(default),
+            Some(text) => text
+                .parse()
+                .map_err(|_| self.invalid(field, text, "a number")),
         }
     }
 
@@ -349,6 +360,75 @@ fn read_message(element: &Element) -> Result<Message, DecodeError> {
             command_key: fields.text_or_empty("CommandKey"),
         },
         "CancelTransferResponse" => Message::CancelTransferResponse,
+        "ScheduleDownload" => Message::ScheduleDownload(ScheduleDownload {
+            command_key: fields.text_or_empty("CommandKey"),
+            file_type: fields.text("FileType")?,
+            url: fields.text("URL")?,
+            username: fields.text_or_empty("Username"),
+            password: fields.text_or_empty("Password"),
+            file_size: fields.number_or("FileSize", 0)?,
+            target_file_name: fields.text_or_empty("TargetFileName"),
+            time_windows: fields
+                .items_or_none("TimeWindowList")
+                .iter()
+                .map(|item| {
+                    let item = fields.nested(item);
+                    Ok(TimeWindow {
+                        start: item.number_or("WindowStart", 0)?,
+                        end: item.number_or("WindowEnd", 0)?,
+                        mode: item.text_or_empty("WindowMode"),
+                        user_message: item.text_or_empty("UserMessage"),
+                        max_retries: item.signed_or("MaxRetries", -1)?,
+                    })
+                })
+                .collect::<Result<_, DecodeError>>()?,
+        }),
+        "ScheduleDownloadResponse" => Message::ScheduleDownloadResponse,
+        "ChangeDUState" => Message::ChangeDuState {
+            operations: fields
+                .items_or_none("Operations")
+                .iter()
+                .filter_map(|item| read_du_operation(&fields.nested(item)))
+                .collect(),
+            command_key: fields.text_or_empty("CommandKey"),
+        },
+        "ChangeDUStateResponse" => Message::ChangeDuStateResponse,
+        "GetOptions" => Message::GetOptions {
+            option_name: fields.text_or_empty("OptionName"),
+        },
+        "GetOptionsResponse" => Message::GetOptionsResponse {
+            options: fields
+                .items_or_none("OptionList")
+                .iter()
+                .map(|item| {
+                    let item = fields.nested(item);
+                    Ok(OptionInfo {
+                        name: item.text_or_empty("OptionName"),
+                        voucher_serial_number: item.text_or_empty("VoucherSN"),
+                        state: item.number_or("State", 0)?,
+                        mode: item.signed_or("Mode", 0)?,
+                        start_date: item.time("StartDate")?,
+                        expiration_date: item.time("ExpirationDate")?,
+                        is_transferable: item.signed_or("IsTransferable", 0)?,
+                    })
+                })
+                .collect::<Result<_, DecodeError>>()?,
+        },
+        "SetVouchers" => Message::SetVouchers {
+            vouchers: fields.strings("VoucherList")?,
+        },
+        "SetVouchersResponse" => Message::SetVouchersResponse,
+        "DUStateChangeComplete" => Message::DuStateChangeComplete {
+            results: read_du_results(&fields, false)?,
+            command_key: fields.text_or_empty("CommandKey"),
+        },
+        "DUStateChangeCompleteResponse" => Message::DuStateChangeCompleteResponse,
+        "AutonomousDUStateChangeComplete" => Message::AutonomousDuStateChangeComplete {
+            results: read_du_results(&fields, true)?,
+        },
+        "AutonomousDUStateChangeCompleteResponse" => {
+            Message::AutonomousDuStateChangeCompleteResponse
+        }
         "Fault" => Message::Fault(read_fault(element)?),
         other => Message::Unknown {
             method: other.to_owned(),
@@ -431,6 +511,61 @@ fn read_set_attribute(item: &Fields<'_>) -> Result<SetParameterAttribute, Decode
                 .collect()
         }),
     })
+}
+
+/// One ChangeDUState operation, by its struct's name; unknown kinds are skipped.
+fn read_du_operation(item: &Fields<'_>) -> Option<DuOperation> {
+    Some(match item.element.name.as_str() {
+        "InstallOpStruct" => DuOperation::Install {
+            url: item.text_or_empty("URL"),
+            uuid: item.text_or_empty("UUID"),
+            username: item.text_or_empty("Username"),
+            password: item.text_or_empty("Password"),
+            execution_env_ref: item.text_or_empty("ExecutionEnvRef"),
+        },
+        "UpdateOpStruct" => DuOperation::Update {
+            uuid: item.text_or_empty("UUID"),
+            version: item.text_or_empty("Version"),
+            url: item.text_or_empty("URL"),
+            username: item.text_or_empty("Username"),
+            password: item.text_or_empty("Password"),
+        },
+        "UninstallOpStruct" => DuOperation::Uninstall {
+            uuid: item.text_or_empty("UUID"),
+            version: item.text_or_empty("Version"),
+            execution_env_ref: item.text_or_empty("ExecutionEnvRef"),
+        },
+        _ => return None,
+    })
+}
+
+fn read_du_results(
+    fields: &Fields<'_>,
+    autonomous: bool,
+) -> Result<Vec<DuOperationResult>, DecodeError> {
+    fields
+        .items_or_none("Results")
+        .iter()
+        .map(|item| {
+            let item = fields.nested(item);
+            Ok(DuOperationResult {
+                uuid: item.text_or_empty("UUID"),
+                deployment_unit_ref: item.text_or_empty("DeploymentUnitRef"),
+                version: item.text_or_empty("Version"),
+                current_state: item.text_or_empty("CurrentState"),
+                resolved: item
+                    .element
+                    .child_text("Resolved")
+                    .and_then(read_bool)
+                    .unwrap_or(false),
+                execution_unit_refs: item.text_or_empty("ExecutionUnitRefList"),
+                start_time: item.time("StartTime")?,
+                complete_time: item.time("CompleteTime")?,
+                fault: read_transfer_fault(&item)?,
+                operation_performed: autonomous.then(|| item.text_or_empty("OperationPerformed")),
+            })
+        })
+        .collect()
 }
 
 fn read_transfer_fault(fields: &Fields<'_>) -> Result<TransferFault, DecodeError> {

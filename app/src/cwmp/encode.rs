@@ -4,7 +4,7 @@
 use super::{
     envelope::{Header, escape, write_envelope},
     fault::CwmpFault,
-    message::Message,
+    message::{DuOperation, DuOperationResult, Message},
     types::{CwmpTime, ParameterValue, QueuedTransfer, TransferFault},
     version::CwmpVersion,
 };
@@ -111,6 +111,27 @@ impl Writer {
         self.number("FaultCode", fault.code);
         self.leaf("FaultString", &fault.message);
         self.close("FaultStruct");
+    }
+
+    fn du_results(&mut self, results: &[DuOperationResult], array_type: &str, item: &str) {
+        self.array("Results", array_type, results.len());
+        for result in results {
+            self.open(item);
+            self.leaf("UUID", &result.uuid);
+            self.leaf("DeploymentUnitRef", &result.deployment_unit_ref);
+            self.leaf("Version", &result.version);
+            self.leaf("CurrentState", &result.current_state);
+            self.boolean("Resolved", result.resolved);
+            self.leaf("ExecutionUnitRefList", &result.execution_unit_refs);
+            self.time("StartTime", &result.start_time);
+            self.time("CompleteTime", &result.complete_time);
+            self.transfer_fault(&result.fault);
+            if let Some(operation) = &result.operation_performed {
+                self.leaf("OperationPerformed", operation);
+            }
+            self.close(item);
+        }
+        self.close("Results");
     }
 
     fn transfers(&mut self, transfers: &[QueuedTransfer], all: bool) {
@@ -338,6 +359,116 @@ pub fn write_message(message: &Message) -> String {
             w.number("DelaySeconds", *delay_seconds);
             w.leaf("CommandKey", command_key);
         }
+        Message::ScheduleDownload(download) => {
+            w.leaf("CommandKey", &download.command_key);
+            w.leaf("FileType", &download.file_type);
+            w.leaf("URL", &download.url);
+            w.leaf("Username", &download.username);
+            w.leaf("Password", &download.password);
+            w.number("FileSize", download.file_size);
+            w.leaf("TargetFileName", &download.target_file_name);
+            w.array(
+                "TimeWindowList",
+                "cwmp:TimeWindowStruct",
+                download.time_windows.len(),
+            );
+            for window in &download.time_windows {
+                w.open("TimeWindowStruct");
+                w.number("WindowStart", window.start);
+                w.number("WindowEnd", window.end);
+                w.leaf("WindowMode", &window.mode);
+                w.leaf("UserMessage", &window.user_message);
+                w.leaf("MaxRetries", &window.max_retries.to_string());
+                w.close("TimeWindowStruct");
+            }
+            w.close("TimeWindowList");
+        }
+        Message::ChangeDuState {
+            operations,
+            command_key,
+        } => {
+            w.array("Operations", "cwmp:OperationStruct", operations.len());
+            for operation in operations {
+                match operation {
+                    DuOperation::Install {
+                        url,
+                        uuid,
+                        username,
+                        password,
+                        execution_env_ref,
+                    } => {
+                        w.open("InstallOpStruct");
+                        w.leaf("URL", url);
+                        w.leaf("UUID", uuid);
+                        w.leaf("Username", username);
+                        w.leaf("Password", password);
+                        w.leaf("ExecutionEnvRef", execution_env_ref);
+                        w.close("InstallOpStruct");
+                    }
+                    DuOperation::Update {
+                        uuid,
+                        version,
+                        url,
+                        username,
+                        password,
+                    } => {
+                        w.open("UpdateOpStruct");
+                        w.leaf("UUID", uuid);
+                        w.leaf("Version", version);
+                        w.leaf("URL", url);
+                        w.leaf("Username", username);
+                        w.leaf("Password", password);
+                        w.close("UpdateOpStruct");
+                    }
+                    DuOperation::Uninstall {
+                        uuid,
+                        version,
+                        execution_env_ref,
+                    } => {
+                        w.open("UninstallOpStruct");
+                        w.leaf("UUID", uuid);
+                        w.leaf("Version", version);
+                        w.leaf("ExecutionEnvRef", execution_env_ref);
+                        w.close("UninstallOpStruct");
+                    }
+                }
+            }
+            w.close("Operations");
+            w.leaf("CommandKey", command_key);
+        }
+        Message::GetOptions { option_name } => w.leaf("OptionName", option_name),
+        Message::GetOptionsResponse { options } => {
+            w.array("OptionList", "cwmp:OptionStruct", options.len());
+            for option in options {
+                w.open("OptionStruct");
+                w.leaf("OptionName", &option.name);
+                w.leaf("VoucherSN", &option.voucher_serial_number);
+                w.number("State", option.state);
+                w.leaf("Mode", &option.mode.to_string());
+                w.time("StartDate", &option.start_date);
+                w.time("ExpirationDate", &option.expiration_date);
+                w.leaf("IsTransferable", &option.is_transferable.to_string());
+                w.close("OptionStruct");
+            }
+            w.close("OptionList");
+        }
+        Message::SetVouchers { vouchers } => {
+            w.array("VoucherList", "xsd:base64", vouchers.len());
+            for voucher in vouchers {
+                w.leaf("base64", voucher);
+            }
+            w.close("VoucherList");
+        }
+        Message::DuStateChangeComplete {
+            results,
+            command_key,
+        } => {
+            w.du_results(results, "cwmp:OpResultStruct", "OpResultStruct");
+            w.leaf("CommandKey", command_key);
+        }
+        Message::AutonomousDuStateChangeComplete { results } => {
+            w.du_results(results, "cwmp:AutonOpResultStruct", "AutonOpResultStruct");
+        }
         Message::GetQueuedTransfersResponse { transfers } => w.transfers(transfers, false),
         Message::GetAllQueuedTransfersResponse { transfers } => w.transfers(transfers, true),
         Message::TransferCompleteResponse
@@ -352,6 +483,11 @@ pub fn write_message(message: &Message) -> String {
         | Message::GetQueuedTransfers
         | Message::GetAllQueuedTransfers
         | Message::CancelTransferResponse
+        | Message::ScheduleDownloadResponse
+        | Message::ChangeDuStateResponse
+        | Message::SetVouchersResponse
+        | Message::DuStateChangeCompleteResponse
+        | Message::AutonomousDuStateChangeCompleteResponse
         | Message::Unknown { .. }
         | Message::Fault(_) => {}
     }

@@ -130,9 +130,10 @@ pub fn read_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// Escapes text for element content and attribute values.
+/// Escapes text for element content and attribute values. A carriage return is written as
+/// a character reference: XML parsers turn a literal CR LF into LF, and values must survive.
 pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
+    if !text.contains(['&', '<', '>', '"', '\'', '\r']) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 8);
@@ -143,6 +144,7 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
             '>' => escaped.push_str("&gt;"),
             '"' => escaped.push_str("&quot;"),
             '\'' => escaped.push_str("&apos;"),
+            '\r' => escaped.push_str("&#13;"),
             other => escaped.push(other),
         }
     }

@@ -80,6 +80,83 @@ pub struct Kicked {
     pub next: String,
 }
 
+/// A download the CPE performs within one of the given time windows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScheduleDownload {
+    pub command_key: String,
+    pub file_type: String,
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    pub file_size: u32,
+    pub target_file_name: String,
+    pub time_windows: Vec<TimeWindow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TimeWindow {
+    /// Seconds from the request to the window's start and end.
+    pub start: u32,
+    pub end: u32,
+    /// "1 At Any Time", "2 Immediately", "3 When Idle", "4 Confirmation Needed".
+    pub mode: String,
+    pub user_message: String,
+    /// -1: the CPE decides.
+    pub max_retries: i32,
+}
+
+/// One operation of ChangeDUState (software modules, TR-157).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DuOperation {
+    Install {
+        url: String,
+        uuid: String,
+        username: String,
+        password: String,
+        execution_env_ref: String,
+    },
+    Update {
+        uuid: String,
+        version: String,
+        url: String,
+        username: String,
+        password: String,
+    },
+    Uninstall {
+        uuid: String,
+        version: String,
+        execution_env_ref: String,
+    },
+}
+
+/// The outcome of one deployment-unit operation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DuOperationResult {
+    pub uuid: String,
+    pub deployment_unit_ref: String,
+    pub version: String,
+    pub current_state: String,
+    pub resolved: bool,
+    pub execution_unit_refs: String,
+    pub start_time: CwmpTime,
+    pub complete_time: CwmpTime,
+    pub fault: TransferFault,
+    /// Only in AutonomousDUStateChangeComplete: "Install", "Update" or "Uninstall".
+    pub operation_performed: Option<String>,
+}
+
+/// A software option (GetOptionsResponse).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OptionInfo {
+    pub name: String,
+    pub voucher_serial_number: String,
+    pub state: u32,
+    pub mode: i32,
+    pub start_date: CwmpTime,
+    pub expiration_date: CwmpTime,
+    pub is_transferable: i32,
+}
+
 /// A CWMP message. `Status` fields are 0 (applied) or 1 (applied at the next reboot).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -186,6 +263,32 @@ pub enum Message {
         command_key: String,
     },
     CancelTransferResponse,
+    ScheduleDownload(ScheduleDownload),
+    ScheduleDownloadResponse,
+    ChangeDuState {
+        operations: Vec<DuOperation>,
+        command_key: String,
+    },
+    ChangeDuStateResponse,
+    GetOptions {
+        option_name: String,
+    },
+    GetOptionsResponse {
+        options: Vec<OptionInfo>,
+    },
+    SetVouchers {
+        vouchers: Vec<String>,
+    },
+    SetVouchersResponse,
+    DuStateChangeComplete {
+        results: Vec<DuOperationResult>,
+        command_key: String,
+    },
+    DuStateChangeCompleteResponse,
+    AutonomousDuStateChangeComplete {
+        results: Vec<DuOperationResult>,
+    },
+    AutonomousDuStateChangeCompleteResponse,
 
     /// A SOAP Fault carrying a CWMP fault, from either side.
     Fault(CwmpFault),
@@ -241,6 +344,20 @@ impl Message {
             Message::GetAllQueuedTransfersResponse { .. } => "GetAllQueuedTransfersResponse",
             Message::CancelTransfer { .. } => "CancelTransfer",
             Message::CancelTransferResponse => "CancelTransferResponse",
+            Message::ScheduleDownload(_) => "ScheduleDownload",
+            Message::ScheduleDownloadResponse => "ScheduleDownloadResponse",
+            Message::ChangeDuState { .. } => "ChangeDUState",
+            Message::ChangeDuStateResponse => "ChangeDUStateResponse",
+            Message::GetOptions { .. } => "GetOptions",
+            Message::GetOptionsResponse { .. } => "GetOptionsResponse",
+            Message::SetVouchers { .. } => "SetVouchers",
+            Message::SetVouchersResponse => "SetVouchersResponse",
+            Message::DuStateChangeComplete { .. } => "DUStateChangeComplete",
+            Message::DuStateChangeCompleteResponse => "DUStateChangeCompleteResponse",
+            Message::AutonomousDuStateChangeComplete { .. } => "AutonomousDUStateChangeComplete",
+            Message::AutonomousDuStateChangeCompleteResponse => {
+                "AutonomousDUStateChangeCompleteResponse"
+            }
             Message::Fault(_) => "Fault",
             Message::Unknown { method } => method,
         }

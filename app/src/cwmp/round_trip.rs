@@ -7,8 +7,9 @@ use super::{
     envelope::Header,
     fault::{CwmpFault, FaultCode, ParameterFault},
     message::{
-        AutonomousTransferComplete, Download, Inform, Kicked, Message, RequestDownload,
-        TransferComplete, Upload,
+        AutonomousTransferComplete, Download, DuOperation, DuOperationResult, Inform, Kicked,
+        Message, OptionInfo, RequestDownload, ScheduleDownload, TimeWindow, TransferComplete,
+        Upload,
     },
     types::{
         DeviceId, Event, EventCode, Notification, ParameterAttribute, ParameterInfo,
@@ -249,6 +250,83 @@ fn samples() -> Vec<Message> {
             }],
         }),
         Message::Fault(CwmpFault::new(FaultCode::ACS_METHOD_NOT_SUPPORTED)),
+        Message::ScheduleDownload(ScheduleDownload {
+            command_key: "sd".into(),
+            file_type: "1 Firmware Upgrade Image".into(),
+            url: "http://files/fw.bin".into(),
+            file_size: 10,
+            time_windows: vec![TimeWindow {
+                start: 0,
+                end: 3600,
+                mode: "1 At Any Time".into(),
+                user_message: String::new(),
+                max_retries: -1,
+            }],
+            ..ScheduleDownload::default()
+        }),
+        Message::ScheduleDownloadResponse,
+        Message::ChangeDuState {
+            operations: vec![
+                DuOperation::Install {
+                    url: "http://du/app.ipk".into(),
+                    uuid: "u-1".into(),
+                    username: String::new(),
+                    password: String::new(),
+                    execution_env_ref: "Device.SoftwareModules.ExecEnv.1".into(),
+                },
+                DuOperation::Update {
+                    uuid: "u-1".into(),
+                    version: "2".into(),
+                    url: String::new(),
+                    username: String::new(),
+                    password: String::new(),
+                },
+                DuOperation::Uninstall {
+                    uuid: "u-1".into(),
+                    version: "2".into(),
+                    execution_env_ref: String::new(),
+                },
+            ],
+            command_key: "du".into(),
+        },
+        Message::ChangeDuStateResponse,
+        Message::GetOptions {
+            option_name: "Feature".into(),
+        },
+        Message::GetOptionsResponse {
+            options: vec![OptionInfo {
+                name: "Feature".into(),
+                voucher_serial_number: "V1".into(),
+                state: 1,
+                mode: 2,
+                start_date: when,
+                expiration_date: None,
+                is_transferable: 0,
+            }],
+        },
+        Message::SetVouchers {
+            vouchers: vec!["AAEC".into()],
+        },
+        Message::SetVouchersResponse,
+        Message::DuStateChangeComplete {
+            results: vec![DuOperationResult {
+                uuid: "u-1".into(),
+                current_state: "Installed".into(),
+                resolved: true,
+                start_time: when,
+                ..DuOperationResult::default()
+            }],
+            command_key: "du".into(),
+        },
+        Message::DuStateChangeCompleteResponse,
+        Message::AutonomousDuStateChangeComplete {
+            results: vec![DuOperationResult {
+                uuid: "u-2".into(),
+                operation_performed: Some("Install".into()),
+                ..DuOperationResult::default()
+            }],
+        },
+        Message::AutonomousDuStateChangeCompleteResponse,
         Message::Unknown {
             method: "X_VENDOR_Frobnicate".into(),
         },
@@ -278,4 +356,51 @@ fn an_empty_body_round_trips() {
     let wire = encode(CwmpVersion::V1_0, &Header::default(), None);
     let decoded = decode(wire.as_bytes()).unwrap();
     assert_eq!(decoded.message, None);
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text XML 1.0 can carry: tab, newlines and printable characters (no other controls,
+    /// no surrogates or non-characters).
+    const TEXT: &str = "[\\t\\n\\r\\x20-\\x7e\\u{a0}-\\u{d7ff}\\u{e000}-\\u{fffd}]{0,40}";
+    const NAME: &str = "[A-Za-z][A-Za-z0-9_]{0,8}(\\.[A-Za-z0-9_]{1,8}){0,5}";
+
+    fn kind() -> impl Strategy<Value = XsdType> {
+        prop_oneof![
+            Just(XsdType::String),
+            Just(XsdType::UnsignedInt),
+            Just(XsdType::Boolean),
+            Just(XsdType::DateTime),
+            Just(XsdType::Base64),
+            "[A-Za-z]{1,10}".prop_map(|name| XsdType::parse(&name)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_values_survive_encode_then_decode(
+            parameters in proptest::collection::vec((NAME, TEXT, kind()), 0..12),
+            key in TEXT,
+            id in "[!-~]{1,20}",
+        ) {
+            let parameters: Vec<ParameterValue> = parameters
+                .into_iter()
+                .map(|(name, value, kind)| ParameterValue { name, value, kind })
+                .collect();
+            let message = Message::SetParameterValues { parameters, parameter_key: key.trim().to_owned() };
+            let header = Header { id: Some(id.clone()), ..Header::default() };
+            let wire = encode(CwmpVersion::V1_2, &header, Some(&message));
+            let decoded = decode(wire.as_bytes()).expect("decodes");
+            prop_assert_eq!(decoded.message, Some(message));
+            prop_assert_eq!(decoded.header.id, Some(id));
+        }
+
+        #[test]
+        fn decoding_anything_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = decode(&bytes);
+        }
+    }
 }

@@ -54,6 +54,8 @@ pub struct InformRecord {
     pub connection_request_url: Option<String>,
     pub cwmp_version: String,
     pub booted: bool,
+    /// `0 BOOTSTRAP`: the device is new or was reset, so its tree must be read again.
+    pub bootstrap: bool,
     /// (code, command key) of each event.
     pub events: Vec<(String, String)>,
     /// (name, value, type) of each parameter the Inform carried.
@@ -201,66 +203,75 @@ impl Store {
                     }
                 }
                 Some(row) => {
-                    let id = row.id;
+                    let mut updated = row.clone();
+                    updated.manufacturer.clone_from(&inform.manufacturer);
+                    let keep =
+                        |new: &Option<String>, old: &Option<String>| new.clone().or(old.clone());
+                    updated.software_version =
+                        keep(&inform.software_version, &row.software_version);
+                    updated.hardware_version =
+                        keep(&inform.hardware_version, &row.hardware_version);
+                    updated.data_model = keep(&inform.data_model, &row.data_model);
+                    updated.ip_address = keep(&inform.ip_address, &row.ip_address);
+                    updated.connection_request_url =
+                        keep(&inform.connection_request_url, &row.connection_request_url);
+                    updated.cwmp_version.clone_from(&inform.cwmp_version);
+                    updated.last_inform_at = now;
+                    updated.last_boot_at = last_boot_at;
+                    updated.parameters = write_tree(&tree);
+                    updated.parameters_version = version + 1;
+                    updated.tree_complete = row.tree_complete && !inform.bootstrap;
                     let result = device::Entity::update_many()
                         .col_expr(
                             device::Column::Manufacturer,
-                            Expr::value(inform.manufacturer.clone()),
+                            Expr::value(updated.manufacturer.clone()),
                         )
                         .col_expr(
                             device::Column::SoftwareVersion,
-                            Expr::value(
-                                inform
-                                    .software_version
-                                    .clone()
-                                    .or(row.software_version.clone()),
-                            ),
+                            Expr::value(updated.software_version.clone()),
                         )
                         .col_expr(
                             device::Column::HardwareVersion,
-                            Expr::value(
-                                inform
-                                    .hardware_version
-                                    .clone()
-                                    .or(row.hardware_version.clone()),
-                            ),
+                            Expr::value(updated.hardware_version.clone()),
                         )
                         .col_expr(
                             device::Column::DataModel,
-                            Expr::value(inform.data_model.clone().or(row.data_model.clone())),
+                            Expr::value(updated.data_model.clone()),
                         )
                         .col_expr(
                             device::Column::IpAddress,
-                            Expr::value(inform.ip_address.clone().or(row.ip_address.clone())),
+                            Expr::value(updated.ip_address.clone()),
                         )
                         .col_expr(
                             device::Column::ConnectionRequestUrl,
-                            Expr::value(
-                                inform
-                                    .connection_request_url
-                                    .clone()
-                                    .or(row.connection_request_url.clone()),
-                            ),
+                            Expr::value(updated.connection_request_url.clone()),
                         )
                         .col_expr(
                             device::Column::CwmpVersion,
-                            Expr::value(inform.cwmp_version.clone()),
+                            Expr::value(updated.cwmp_version.clone()),
                         )
                         .col_expr(device::Column::LastInformAt, Expr::value(now))
                         .col_expr(device::Column::LastBootAt, Expr::value(last_boot_at))
-                        .col_expr(device::Column::Parameters, Expr::value(write_tree(&tree)))
-                        .col_expr(device::Column::ParametersVersion, Expr::value(version + 1))
-                        .filter(device::Column::Id.eq(id))
+                        .col_expr(
+                            device::Column::Parameters,
+                            Expr::value(updated.parameters.clone()),
+                        )
+                        .col_expr(
+                            device::Column::ParametersVersion,
+                            Expr::value(updated.parameters_version),
+                        )
+                        .col_expr(
+                            device::Column::TreeComplete,
+                            Expr::value(updated.tree_complete),
+                        )
+                        .filter(device::Column::Id.eq(row.id))
                         .filter(device::Column::ParametersVersion.eq(version))
                         .exec(&self.db)
                         .await?;
                     if result.rows_affected == 0 {
                         continue;
                     }
-                    match self.device_row(key).await? {
-                        Some(row) => row,
-                        None => continue,
-                    }
+                    updated
                 }
             };
             self.append_events(row.id, &inform.events, now).await?;

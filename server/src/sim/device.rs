@@ -194,6 +194,10 @@ impl SimDevice {
                 Message::GetAllQueuedTransfersResponse { transfers: vec![] }
             }
             Message::CancelTransfer { .. } => Message::Fault(CwmpFault::new(FaultCode(9021))),
+            Message::ScheduleDownload(_) => Message::ScheduleDownloadResponse,
+            Message::ChangeDuState { .. } => Message::ChangeDuStateResponse,
+            Message::GetOptions { .. } => Message::GetOptionsResponse { options: vec![] },
+            Message::SetVouchers { .. } => Message::SetVouchersResponse,
             _ => Message::Fault(CwmpFault::new(FaultCode::METHOD_NOT_SUPPORTED)),
         }
     }
