@@ -85,7 +85,7 @@ build-release: site-release
 	cargo build -p server --bin osprey --release
 
 build-debug: site-debug
-	cargo build -p server --bin osprey
+	cargo build -p server --bins
 
 # ---------------------------------------------------------------- the two commands
 
@@ -103,6 +103,7 @@ e2e: build-debug tools-e2e
 	rm -rf $(TARGET_DIR)/e2e $(E2E_DIR)/screenshots && mkdir -p $(TARGET_DIR)/e2e $(E2E_DIR)/screenshots
 	cd $(E2E_DIR) && \
 	  OSPREY_BIN=$(abspath $(TARGET_DIR))/debug/osprey \
+	  CPE_SIM_BIN=$(abspath $(TARGET_DIR))/debug/cpe-sim \
 	  OSPREY_SITE_ROOT=$(abspath $(TARGET_DIR))/site-debug \
 	  OSPREY_DATABASE_URL="sqlite://$(abspath $(TARGET_DIR))/e2e/osprey.db?mode=rwc" \
 	  E2E_PORT=$(E2E_PORT) \

@@ -42,7 +42,7 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       OSPREY_UI_LISTEN: `127.0.0.1:${port}`,
-      OSPREY_CWMP_LISTEN: '127.0.0.1:0',
+      OSPREY_CWMP_LISTEN: `127.0.0.1:${port + 1}`,
       OSPREY_ADMIN_PASSWORD: ADMIN_PASSWORD,
       OSPREY_DATABASE_URL: process.env.OSPREY_DATABASE_URL ?? 'sqlite://../target/e2e/osprey.db?mode=rwc',
       OSPREY_SITE_ROOT: process.env.OSPREY_SITE_ROOT ?? '../target/site-debug',

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { ADMIN_PASSWORD, hydrated, signIn, signOut, snap } from './helpers';
 
@@ -93,4 +94,15 @@ test('the portal reads well on a phone', async ({ page }) => {
   await page.goto('/users');
   await expect(page.getByRole('row', { name: /helen/ })).toBeVisible();
   await snap(page, 'users-phone');
+});
+
+test('devices that inform are counted on the dashboard', async ({ page }) => {
+  const port = Number(process.env.E2E_PORT ?? 3100) + 1;
+  const simulator = process.env.CPE_SIM_BIN ?? '../target/debug/cpe-sim';
+  const report = execFileSync(simulator, ['--url', `http://127.0.0.1:${port}/`, '--devices', '3', '--cycles', '2']).toString();
+  expect(report).toContain('sessions=6 failed=0');
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByTestId('devices-registered')).toHaveText('3');
+  await expect(page.getByText('registered, 3 with their parameters read.')).toBeVisible();
+  await snap(page, 'dashboard-with-devices');
 });

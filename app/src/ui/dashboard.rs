@@ -40,9 +40,20 @@ fn Dashboard(username: String) -> impl IntoView {
             </section>
             <section class="card">
                 <h2>"Devices"</h2>
-                <p class="muted">
-                    "Device counts, software versions, informs per minute and faults will show here once devices connect."
-                </p>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match info.await {
+                            Ok(info) => view! {
+                                <p class="figure" data-testid="devices-registered">{info.devices_registered}</p>
+                                <p class="muted">
+                                    "registered, " {info.devices_discovered} " with their parameters read. "
+                                    "Software versions, informs per minute and faults will show here next."
+                                </p>
+                            }.into_any(),
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </section>
         </div>
     }
