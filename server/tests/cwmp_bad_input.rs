@@ -3,37 +3,19 @@
 
 mod common;
 
-use common::{ADMIN_PASSWORD, Backend, TestDb};
+use common::{Backend, TestDb, start_server};
 use server::{
-    config::Config,
     sim::{
         client::{Chaos, Dice, SimClient},
         device::SimDevice,
         model::DataModel,
     },
-    startup::{self, Running},
+    startup::Running,
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
 };
-
-async fn start(db: &TestDb, extra: &[(&'static str, &str)]) -> Running {
-    let mut layer: server::config::Layer = [
-        ("database_url", db.url.clone()),
-        ("ui_listen", "127.0.0.1:0".to_owned()),
-        ("cwmp_listen", "127.0.0.1:0".to_owned()),
-        ("admin_password", ADMIN_PASSWORD.to_owned()),
-    ]
-    .into_iter()
-    .collect();
-    for (key, value) in extra {
-        layer.insert(key, (*value).to_owned());
-    }
-    startup::start_with_schema(&Config::resolve(&[layer]).unwrap(), db.schema.as_deref())
-        .await
-        .unwrap()
-}
 
 /// One raw POST; returns the status code and the whole response text.
 async fn post(running: &Running, extra_headers: &str, body: &[u8]) -> (u16, String) {
@@ -78,7 +60,7 @@ fn cookie_of(response: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_clear_answers_and_harms_nobody() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let running = start(&db, &[("cwmp_max_body_bytes", "1048576")]).await;
+    let running = start_server(&db, &[("cwmp_max_body_bytes", "1048576")]).await;
 
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
         (
@@ -178,7 +160,7 @@ async fn bad_input_gets_clear_answers_and_harms_nobody() {
 async fn compressed_bodies_are_accepted() {
     use std::io::Write;
     let db = TestDb::new(Backend::Sqlite).await;
-    let running = start(&db, &[]).await;
+    let running = start_server(&db, &[]).await;
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gzip.write_all(inform("GZ1").as_bytes()).unwrap();
     let body = gzip.finish().unwrap();
@@ -192,7 +174,7 @@ async fn compressed_bodies_are_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_devices_are_refused_when_registration_is_off() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let running = start(&db, &[("register_unknown_devices", "false")]).await;
+    let running = start_server(&db, &[("register_unknown_devices", "false")]).await;
     let (status, text) = post(&running, "", inform("NEW1").as_bytes()).await;
     assert_eq!(status, 403, "{text}");
     assert!(text.contains("not registered"), "{text}");
@@ -205,7 +187,7 @@ async fn unknown_devices_are_refused_when_registration_is_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_inform_supersedes_a_stale_session() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let running = start(&db, &[]).await;
+    let running = start_server(&db, &[]).await;
     let (status, _) = post(&running, "", inform("SUP1").as_bytes()).await;
     assert_eq!(status, 200);
     assert_eq!(running.cwmp_live_sessions(), 1);

@@ -5,35 +5,16 @@ mod common;
 use std::sync::Arc;
 
 use app::store::DeviceKey;
-use common::{ADMIN_PASSWORD, Backend, TestDb};
+use common::{Backend, TestDb, start_server};
 use server::{
-    config::Config,
     sim::{
         client::{Chaos, Dice, SimClient},
         device::SimDevice,
         model::DataModel,
     },
-    startup::{self, Running},
+    startup::Running,
 };
 use tokio::{sync::Semaphore, task::JoinSet};
-
-async fn start_server(db: &TestDb, extra: &[(&'static str, &str)]) -> Running {
-    let mut layer: server::config::Layer = [
-        ("database_url", db.url.clone()),
-        ("ui_listen", "127.0.0.1:0".to_owned()),
-        ("cwmp_listen", "127.0.0.1:0".to_owned()),
-        ("admin_password", ADMIN_PASSWORD.to_owned()),
-    ]
-    .into_iter()
-    .collect();
-    for (key, value) in extra {
-        layer.insert(key, (*value).to_owned());
-    }
-    let config = Config::resolve(&[layer]).expect("configuration");
-    startup::start_with_schema(&config, db.schema.as_deref())
-        .await
-        .expect("start")
-}
 
 /// Runs `cycles` sessions for each of `count` devices, `concurrency` at a time; returns
 /// the devices and the number of failed sessions.

@@ -382,27 +382,12 @@ fn learn(learned: &mut ParameterTree, rpc: &PendingRpc, response: &Message, now:
     match response {
         Message::GetParameterNamesResponse { parameters } => {
             for parameter in parameters.iter().filter(|p| !p.name.ends_with('.')) {
-                let entry = learned
-                    .entry(parameter.name.clone())
-                    .or_insert(StoredParameter {
-                        value: None,
-                        kind: None,
-                        writable: None,
-                        read_at,
-                    });
-                entry.writable = Some(parameter.writable);
+                entry(learned, &parameter.name, read_at).writable = Some(parameter.writable);
             }
         }
         Message::GetParameterValuesResponse { parameters } => {
             for parameter in parameters {
-                let entry = learned
-                    .entry(parameter.name.clone())
-                    .or_insert(StoredParameter {
-                        value: None,
-                        kind: None,
-                        writable: None,
-                        read_at,
-                    });
+                let entry = entry(learned, &parameter.name, read_at);
                 entry.value = Some(parameter.value.clone());
                 entry.kind = Some(parameter.kind.as_xsi());
                 entry.read_at = read_at;
@@ -410,4 +395,14 @@ fn learn(learned: &mut ParameterTree, rpc: &PendingRpc, response: &Message, now:
         }
         _ => {}
     }
+}
+
+/// The learned record of `name`, created empty when first seen.
+fn entry<'a>(learned: &'a mut ParameterTree, name: &str, read_at: i64) -> &'a mut StoredParameter {
+    learned.entry(name.to_owned()).or_insert(StoredParameter {
+        value: None,
+        kind: None,
+        writable: None,
+        read_at,
+    })
 }

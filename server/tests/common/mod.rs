@@ -19,7 +19,7 @@ use sea_orm::{ConnectionTrait, Database};
 use server::{
     config::{Config, Layer},
     routes::ui_router,
-    startup::{FirstAdmin, prepare, ui_state},
+    startup::{self, FirstAdmin, Running, prepare, ui_state},
 };
 use tower::ServiceExt;
 
@@ -291,4 +291,23 @@ impl TestApp {
         );
         self.sign_in(username, &password).await
     }
+}
+
+/// The whole server on port 0 (portal and CWMP) over `db`, with `extra` settings.
+pub async fn start_server(db: &TestDb, extra: &[(&'static str, &str)]) -> Running {
+    let mut layer: Layer = [
+        ("database_url", db.url.clone()),
+        ("ui_listen", "127.0.0.1:0".to_owned()),
+        ("cwmp_listen", "127.0.0.1:0".to_owned()),
+        ("admin_password", ADMIN_PASSWORD.to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    for (key, value) in extra {
+        layer.insert(key, (*value).to_owned());
+    }
+    let config = Config::resolve(&[layer]).expect("configuration");
+    startup::start_with_schema(&config, db.schema.as_deref())
+        .await
+        .expect("start")
 }
