@@ -57,6 +57,31 @@ fn expected_method(name: &str) -> &'static str {
         .map_or("", |(_, method)| method)
 }
 
+/// Each fixture's decoded form is kept next to it (`NAME.decoded.txt`) and compared, so a
+/// change in how anything is read shows up in review. `UPDATE_SNAPSHOTS=1` rewrites them.
+#[test]
+fn decoded_fixtures_match_their_snapshots() {
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(fixtures_dir()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".xml") else {
+            continue;
+        };
+        let decoded = format!("{:#?}\n", read(&name));
+        let snapshot = fixtures_dir().join(format!("{stem}.decoded.txt"));
+        if update {
+            std::fs::write(&snapshot, &decoded).unwrap();
+        } else if std::fs::read_to_string(&snapshot).ok().as_deref() != Some(decoded.as_str()) {
+            stale.push(name);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "decoded form changed (review, then UPDATE_SNAPSHOTS=1): {stale:?}"
+    );
+}
+
 #[test]
 fn every_fixture_decodes_and_re_encodes_unchanged() {
     let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())

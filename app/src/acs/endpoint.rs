@@ -61,6 +61,9 @@ impl Answer {
 /// A session and what it has learned so far.
 struct LiveSession {
     session: Session,
+    started: DateTime<Utc>,
+    /// Requests the device answered (or faulted) in this session.
+    answered: u32,
     device_id: Option<i64>,
     learned: ParameterTree,
     discovering: bool,
@@ -116,7 +119,13 @@ impl CwmpEndpoint {
             match cwmp::decode(body) {
                 Ok(decoded) => Incoming::Message(decoded),
                 Err(error) => {
-                    tracing::warn!(%error, ?peer, "malformed CWMP message");
+                    let device_id = cookie.and_then(|key| {
+                        self.lock()
+                            .sessions
+                            .get(key)
+                            .and_then(|live| live.device_id)
+                    });
+                    tracing::warn!(%error, ?peer, ?device_id, "malformed CWMP message");
                     return Answer::refuse(400, format!("Malformed CWMP message: {error}"));
                 }
             }
@@ -134,6 +143,8 @@ impl CwmpEndpoint {
                 }
                 let live = LiveSession {
                     session: Session::new(now, self.config.idle_timeout),
+                    started: now,
+                    answered: 0,
                     device_id: None,
                     learned: ParameterTree::new(),
                     discovering: false,
@@ -221,8 +232,12 @@ impl CwmpEndpoint {
                 }
                 tracing::debug!(device_id = device.id, "inform recorded");
             }
-            Effect::Completed { rpc, response } => learn(&mut live.learned, &rpc, &response, now),
+            Effect::Completed { rpc, response } => {
+                live.answered += 1;
+                learn(&mut live.learned, &rpc, &response, now);
+            }
             Effect::Faulted { rpc, fault } => {
+                live.answered += 1;
                 if rpc.purpose == Purpose::Discovery {
                     live.discovery_failed = true;
                 }
@@ -232,6 +247,15 @@ impl CwmpEndpoint {
                 tracing::info!(device_id = ?live.device_id, method = message.method(), "device report");
             }
             Effect::Ended => {
+                // One line per session at info; the details are at debug.
+                tracing::info!(
+                    device_id = ?live.device_id,
+                    serial = live.session.device().map_or("", |d| d.serial_number.as_str()),
+                    requests = live.answered,
+                    parameters_read = live.learned.len(),
+                    ms = (now - live.started).num_milliseconds(),
+                    "CWMP session ended"
+                );
                 if let Some(device_id) = live.device_id {
                     let complete = live.discovering && !live.discovery_failed;
                     let learned = std::mem::take(&mut live.learned);
