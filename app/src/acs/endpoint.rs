@@ -266,7 +266,7 @@ impl CwmpEndpoint {
                     {
                         tracing::error!(%error, device_id, "storing parameters failed");
                     }
-                    self.lock().by_device.remove(&device_id);
+                    forget_device(&mut self.lock(), live, key);
                 }
             }
             Effect::Warning(warning) => {
@@ -287,6 +287,7 @@ impl CwmpEndpoint {
         let key = cookie?;
         let live = registry.sessions.remove(key)?;
         if live.session.is_expired(now) {
+            forget_device(&mut registry, &live, key);
             return None;
         }
         Some((key.to_owned(), live))
@@ -329,11 +330,18 @@ fn sweep(registry: &mut Registry, now: DateTime<Utc>) {
         .map(|(key, _)| key.clone())
         .collect();
     for key in expired {
-        if let Some(live) = registry.sessions.remove(&key)
-            && let Some(device_id) = live.device_id
-        {
-            registry.by_device.remove(&device_id);
+        if let Some(live) = registry.sessions.remove(&key) {
+            forget_device(registry, &live, &key);
         }
+    }
+}
+
+/// Unlinks a device from session `key`, unless a newer session has taken over.
+fn forget_device(registry: &mut Registry, live: &LiveSession, key: &str) {
+    if let Some(device_id) = live.device_id
+        && registry.by_device.get(&device_id).map(String::as_str) == Some(key)
+    {
+        registry.by_device.remove(&device_id);
     }
 }
 
