@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_users_and_audit;
 mod m20261124_000002_devices;
+mod m20261124_000003_tasks;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_users_and_audit::Migration),
             Box::new(m20261124_000002_devices::Migration),
+            Box::new(m20261124_000003_tasks::Migration),
         ]
     }
 }

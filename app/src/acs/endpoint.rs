@@ -10,8 +10,9 @@ use std::{collections::HashMap, sync::Mutex};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    discovery,
+    discovery, retry,
     session::{Effect, Incoming, PendingRpc, Purpose, Reply, Session},
+    tasks,
 };
 use crate::{
     cwmp::{self, Message, message::Inform},
@@ -19,6 +20,9 @@ use crate::{
 };
 
 pub const SESSION_COOKIE: &str = "osprey_cwmp";
+
+/// Tasks taken into one session at most; the rest wait for the next.
+const TASKS_PER_SESSION: u64 = 32;
 
 #[derive(Debug, Clone)]
 pub struct EndpointConfig {
@@ -68,6 +72,8 @@ struct LiveSession {
     learned: ParameterTree,
     discovering: bool,
     discovery_failed: bool,
+    /// Attempts already made, per task taken into this session.
+    task_attempts: HashMap<i64, i32>,
 }
 
 #[derive(Default)]
@@ -149,6 +155,7 @@ impl CwmpEndpoint {
                     learned: ParameterTree::new(),
                     discovering: false,
                     discovery_failed: false,
+                    task_attempts: HashMap::new(),
                 };
                 (new_session_key(), live, true)
             }
@@ -230,16 +237,34 @@ impl CwmpEndpoint {
                     live.session
                         .enqueue(discovery::start(discovery::root_of(&inform)));
                 }
+                self.take_due_tasks(live, device.id, now).await;
                 tracing::debug!(device_id = device.id, "inform recorded");
             }
             Effect::Completed { rpc, response } => {
                 live.answered += 1;
                 learn(&mut live.learned, &rpc, &response, now);
+                if let Purpose::Task(id) = rpc.purpose {
+                    let result = cwmp::encode::write_message(&response);
+                    if let Err(error) = self.store.complete_task(id, &result, now).await {
+                        tracing::error!(%error, task_id = id, "recording a task's result failed");
+                    }
+                }
             }
             Effect::Faulted { rpc, fault } => {
                 live.answered += 1;
                 if rpc.purpose == Purpose::Discovery {
                     live.discovery_failed = true;
+                }
+                if let Purpose::Task(id) = rpc.purpose {
+                    let attempts = live.task_attempts.get(&id).copied().unwrap_or(0) + 1;
+                    let retry_at = retry::next_attempt(fault.code, attempts, now);
+                    if let Err(error) = self
+                        .store
+                        .record_task_fault(id, fault.code.0, &fault.message, retry_at, now)
+                        .await
+                    {
+                        tracing::error!(%error, task_id = id, "recording a task's fault failed");
+                    }
                 }
                 tracing::info!(device_id = ?live.device_id, method = rpc.request.method(), fault = %fault.code, message = %fault.message, "device refused a request");
             }
@@ -274,6 +299,41 @@ impl CwmpEndpoint {
             }
         }
         Ok(())
+    }
+
+    /// Puts the device's due tasks into the session, in the order they were queued.
+    async fn take_due_tasks(&self, live: &mut LiveSession, device_id: i64, now: DateTime<Utc>) {
+        let due = match self
+            .store
+            .due_tasks(device_id, now, TASKS_PER_SESSION)
+            .await
+        {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(%error, device_id, "loading due tasks failed; they wait for the next session");
+                return;
+            }
+        };
+        for task in due {
+            match tasks::pending_rpc(&task) {
+                Some(rpc) => {
+                    live.task_attempts.insert(task.id, task.attempts);
+                    live.session.enqueue(rpc);
+                }
+                None => {
+                    let _ = self
+                        .store
+                        .record_task_fault(
+                            task.id,
+                            8002,
+                            "The stored request could not be read",
+                            None,
+                            now,
+                        )
+                        .await;
+                }
+            }
+        }
     }
 
     /// Takes the session for `cookie` out of the registry (it goes back after the POST).

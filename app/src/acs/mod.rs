@@ -3,4 +3,6 @@
 
 pub mod discovery;
 pub mod endpoint;
+pub mod retry;
 pub mod session;
+pub mod tasks;

@@ -8,6 +8,7 @@ mod connect;
 mod devices;
 mod entity;
 mod settings;
+mod tasks;
 mod users;
 
 pub use audit::{AuditAction, AuditRecord, FailureCounts};
@@ -15,6 +16,7 @@ pub use connect::{DatabaseKind, redact_url};
 pub use devices::{
     DeviceKey, InformOutcome, InformRecord, ParameterTree, StoredDevice, StoredParameter,
 };
+pub use tasks::{StoredTask, TaskStatus};
 pub use users::{NewUser, StoredUser};
 
 use sea_orm::DatabaseConnection;

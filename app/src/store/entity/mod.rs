@@ -5,3 +5,4 @@ pub mod audit_log;
 pub mod device;
 pub mod device_event;
 pub mod setting;
+pub mod task;

@@ -1,0 +1,268 @@
+//! Tasks carried out in devices' sessions: results and faults recorded, retries with
+//! back-off for faults that retrying can cure, tasks surviving a restart.
+
+mod common;
+
+use app::{
+    acs::tasks,
+    cwmp::{
+        FaultCode, Message,
+        types::{ParameterValue, XsdType},
+    },
+    store::{DeviceKey, Store, TaskStatus},
+};
+use chrono::{Duration, Utc};
+use common::{Backend, TestDb, start_server};
+use server::sim::{
+    client::{Chaos, Dice, SimClient},
+    device::SimDevice,
+    model::DataModel,
+};
+
+async fn device_id(store: &Store, device: &SimDevice) -> i64 {
+    let key = DeviceKey {
+        oui: device.id.oui.clone(),
+        product_class: device.id.product_class.clone(),
+        serial_number: device.id.serial_number.clone(),
+    };
+    store
+        .device_by_key(&key)
+        .await
+        .unwrap()
+        .expect("registered")
+        .id
+}
+
+async fn tasks_are_carried_out_and_faults_kept(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let running = start_server(&db, &[]).await;
+    let client = SimClient::new(&format!("http://{}/", running.cwmp_address)).unwrap();
+    let store = running.services.store.clone();
+    let mut device = SimDevice::new(1, DataModel::Tr181);
+    let mut dice = Dice::new(1);
+    client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    let id = device_id(&store, &device).await;
+
+    let now = Utc::now();
+    let read = tasks::queue(
+        &store,
+        id,
+        &Message::GetParameterValues {
+            names: vec!["Device.DeviceInfo.SoftwareVersion".into()],
+        },
+        "test",
+        now,
+    )
+    .await
+    .unwrap();
+    let write = tasks::queue(
+        &store,
+        id,
+        &Message::SetParameterValues {
+            parameters: vec![ParameterValue::new(
+                "Device.WiFi.SSID.1.SSID",
+                "Osprey Home",
+                XsdType::String,
+            )],
+            parameter_key: "t1".into(),
+        },
+        "test",
+        now,
+    )
+    .await
+    .unwrap();
+    let wrong = tasks::queue(
+        &store,
+        id,
+        &Message::GetParameterValues {
+            names: vec!["Device.NoSuchThing".into()],
+        },
+        "test",
+        now,
+    )
+    .await
+    .unwrap();
+    let reboot = tasks::queue(
+        &store,
+        id,
+        &Message::Reboot {
+            command_key: "rb-1".into(),
+        },
+        "test",
+        now,
+    )
+    .await
+    .unwrap();
+
+    let report = client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    assert_eq!(report.requests_answered, 4);
+
+    let done = store.task(read).await.unwrap().unwrap();
+    assert_eq!(done.status, TaskStatus::Done);
+    match tasks::read_message(done.result.as_deref().unwrap()) {
+        Some(Message::GetParameterValuesResponse { parameters }) => {
+            assert_eq!(parameters[0].value, "1.0.0")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.task(write).await.unwrap().unwrap().status,
+        TaskStatus::Done
+    );
+    assert_eq!(device.tree["Device.WiFi.SSID.1.SSID"].value, "Osprey Home");
+
+    let refused = store.task(wrong).await.unwrap().unwrap();
+    assert_eq!(
+        refused.status,
+        TaskStatus::Fault,
+        "a wrong name is not retried"
+    );
+    assert_eq!(refused.fault_code, Some(9005));
+    assert_eq!(refused.attempts, 1);
+
+    assert_eq!(
+        store.task(reboot).await.unwrap().unwrap().status,
+        TaskStatus::Done
+    );
+    let Message::Inform(inform) = device.inform(Utc::now(), 0) else {
+        panic!()
+    };
+    let codes: Vec<String> = inform.events.iter().map(|e| e.code.as_text()).collect();
+    assert_eq!(
+        codes,
+        ["1 BOOT", "M Reboot"],
+        "the device rebooted after the session"
+    );
+
+    running.shutdown().await;
+    db.cleanup().await;
+}
+
+async fn faults_that_may_pass_are_retried_later(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let running = start_server(&db, &[]).await;
+    let client = SimClient::new(&format!("http://{}/", running.cwmp_address)).unwrap();
+    let store = running.services.store.clone();
+    let mut device = SimDevice::new(2, DataModel::Tr098);
+    let mut dice = Dice::new(2);
+    client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    let id = device_id(&store, &device).await;
+
+    let task = tasks::queue(
+        &store,
+        id,
+        &Message::GetParameterValues {
+            names: vec!["InternetGatewayDevice.DeviceInfo.UpTime".into()],
+        },
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let busy = Chaos {
+        fault_percent: 100,
+        drop_percent: 0,
+    };
+    client
+        .run_session(&mut device, busy, &mut dice)
+        .await
+        .unwrap();
+    let waiting = store.task(task).await.unwrap().unwrap();
+    assert_eq!(waiting.status, TaskStatus::Queued);
+    assert_eq!(
+        (waiting.fault_code, waiting.attempts),
+        (Some(FaultCode::INTERNAL_ERROR.0 as i32), 1)
+    );
+    let pause = waiting.next_attempt_at - Utc::now();
+    assert!(
+        pause > Duration::seconds(50) && pause <= Duration::seconds(60),
+        "{pause}"
+    );
+
+    // Not due yet: the next session leaves it alone.
+    let report = client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    assert_eq!(report.requests_answered, 0);
+
+    // Once due, it goes out again and succeeds.
+    store
+        .record_task_fault(
+            task,
+            9002,
+            "Internal error",
+            Some(Utc::now() - Duration::seconds(1)),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let report = client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    assert_eq!(report.requests_answered, 1);
+    let done = store.task(task).await.unwrap().unwrap();
+    assert_eq!((done.status, done.attempts), (TaskStatus::Done, 3));
+
+    running.shutdown().await;
+    db.cleanup().await;
+}
+
+async fn tasks_survive_a_restart(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let first = start_server(&db, &[]).await;
+    let mut device = SimDevice::new(3, DataModel::Tr181);
+    let mut dice = Dice::new(3);
+    SimClient::new(&format!("http://{}/", first.cwmp_address))
+        .unwrap()
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    let id = device_id(&first.services.store, &device).await;
+    let task = tasks::queue(
+        &first.services.store,
+        id,
+        &Message::FactoryReset,
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    first.shutdown().await;
+
+    let second = start_server(&db, &[]).await;
+    SimClient::new(&format!("http://{}/", second.cwmp_address))
+        .unwrap()
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    assert_eq!(
+        second
+            .services
+            .store
+            .task(task)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        TaskStatus::Done
+    );
+    second.shutdown().await;
+    db.cleanup().await;
+}
+
+on_both_databases!(
+    tasks_are_carried_out_and_faults_kept,
+    faults_that_may_pass_are_retried_later,
+    tasks_survive_a_restart,
+);
