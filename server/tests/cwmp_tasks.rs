@@ -33,6 +33,13 @@ async fn device_id(store: &Store, device: &SimDevice) -> i64 {
         .id
 }
 
+/// Queues `request` for device `id`, as a person would through the API.
+async fn queue(store: &Store, id: i64, request: Message) -> i64 {
+    tasks::queue(store, id, &request, "test", Utc::now())
+        .await
+        .expect("queue a task")
+}
+
 async fn tasks_are_carried_out_and_faults_kept(backend: Backend) {
     let db = TestDb::new(backend).await;
     let running = start_server(&db, &[]).await;
@@ -46,22 +53,18 @@ async fn tasks_are_carried_out_and_faults_kept(backend: Backend) {
         .unwrap();
     let id = device_id(&store, &device).await;
 
-    let now = Utc::now();
-    let read = tasks::queue(
+    let read = queue(
         &store,
         id,
-        &Message::GetParameterValues {
+        Message::GetParameterValues {
             names: vec!["Device.DeviceInfo.SoftwareVersion".into()],
         },
-        "test",
-        now,
     )
-    .await
-    .unwrap();
-    let write = tasks::queue(
+    .await;
+    let write = queue(
         &store,
         id,
-        &Message::SetParameterValues {
+        Message::SetParameterValues {
             parameters: vec![ParameterValue::new(
                 "Device.WiFi.SSID.1.SSID",
                 "Osprey Home",
@@ -69,33 +72,24 @@ async fn tasks_are_carried_out_and_faults_kept(backend: Backend) {
             )],
             parameter_key: "t1".into(),
         },
-        "test",
-        now,
     )
-    .await
-    .unwrap();
-    let wrong = tasks::queue(
+    .await;
+    let wrong = queue(
         &store,
         id,
-        &Message::GetParameterValues {
+        Message::GetParameterValues {
             names: vec!["Device.NoSuchThing".into()],
         },
-        "test",
-        now,
     )
-    .await
-    .unwrap();
-    let reboot = tasks::queue(
+    .await;
+    let reboot = queue(
         &store,
         id,
-        &Message::Reboot {
+        Message::Reboot {
             command_key: "rb-1".into(),
         },
-        "test",
-        now,
     )
-    .await
-    .unwrap();
+    .await;
 
     let report = client
         .run_session(&mut device, Chaos::default(), &mut dice)
@@ -157,17 +151,14 @@ async fn faults_that_may_pass_are_retried_later(backend: Backend) {
         .unwrap();
     let id = device_id(&store, &device).await;
 
-    let task = tasks::queue(
+    let task = queue(
         &store,
         id,
-        &Message::GetParameterValues {
+        Message::GetParameterValues {
             names: vec!["InternetGatewayDevice.DeviceInfo.UpTime".into()],
         },
-        "test",
-        Utc::now(),
     )
-    .await
-    .unwrap();
+    .await;
     let busy = Chaos {
         fault_percent: 100,
         drop_percent: 0,
@@ -229,15 +220,7 @@ async fn tasks_survive_a_restart(backend: Backend) {
         .await
         .unwrap();
     let id = device_id(&first.services.store, &device).await;
-    let task = tasks::queue(
-        &first.services.store,
-        id,
-        &Message::FactoryReset,
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let task = queue(&first.services.store, id, Message::FactoryReset).await;
     first.shutdown().await;
 
     let second = start_server(&db, &[]).await;
