@@ -98,7 +98,7 @@ impl Writer {
             self.leaf("Name", &parameter.name);
             self.out.push_str(&format!(
                 "<Value xsi:type=\"{}\">{}</Value>",
-                parameter.kind.as_xsi(),
+                escape(&parameter.kind.as_xsi()),
                 escape(&parameter.value)
             ));
             self.close("ParameterValueStruct");

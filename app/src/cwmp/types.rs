@@ -32,7 +32,10 @@ impl XsdType {
             "datetime" => XsdType::DateTime,
             "base64" | "base64binary" => XsdType::Base64,
             "hexbinary" => XsdType::HexBinary,
-            _ => XsdType::Other(local.to_owned()),
+            _ if is_type_name(local) => XsdType::Other(local.to_owned()),
+            // Not a type name at all (found by fuzzing: markup and control characters in
+            // the attribute): read the value as the string it surely is.
+            _ => XsdType::String,
         }
     }
 
@@ -51,6 +54,15 @@ impl XsdType {
             XsdType::Other(name) => format!("xsd:{name}"),
         }
     }
+}
+
+/// What a vendor type's name may look like: letters, digits, `_` and `-`, 64 at most.
+fn is_type_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// A parameter's value as sent: the text exactly as written, and its declared type.
