@@ -430,11 +430,22 @@ fn read_message(element: &Element) -> Result<Message, DecodeError> {
             Message::AutonomousDuStateChangeCompleteResponse
         }
         "Fault" => Message::Fault(read_fault(element)?),
-        other => Message::Unknown {
+        other if is_method_name(other) => Message::Unknown {
             method: other.to_owned(),
         },
+        // Found by fuzzing: control characters and markup in the element's name.
+        other => return Err(fields.invalid("method", other, "a method name")),
     };
     Ok(message)
+}
+
+/// What an RPC's element name may look like: an XML name of letters, digits, `_`, `-`, `.`.
+fn is_method_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 fn read_inform(fields: &Fields<'_>) -> Result<Inform, DecodeError> {
