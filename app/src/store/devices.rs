@@ -221,49 +221,12 @@ impl Store {
                     updated.parameters = write_tree(&tree);
                     updated.parameters_version = version + 1;
                     updated.tree_complete = row.tree_complete && !inform.bootstrap;
+                    // Every column from `updated`, but only if no other session wrote the
+                    // row since we read it.
+                    let mut changes = device::ActiveModel::from(updated.clone()).reset_all();
+                    changes.id = sea_orm::ActiveValue::NotSet;
                     let result = device::Entity::update_many()
-                        .col_expr(
-                            device::Column::Manufacturer,
-                            Expr::value(updated.manufacturer.clone()),
-                        )
-                        .col_expr(
-                            device::Column::SoftwareVersion,
-                            Expr::value(updated.software_version.clone()),
-                        )
-                        .col_expr(
-                            device::Column::HardwareVersion,
-                            Expr::value(updated.hardware_version.clone()),
-                        )
-                        .col_expr(
-                            device::Column::DataModel,
-                            Expr::value(updated.data_model.clone()),
-                        )
-                        .col_expr(
-                            device::Column::IpAddress,
-                            Expr::value(updated.ip_address.clone()),
-                        )
-                        .col_expr(
-                            device::Column::ConnectionRequestUrl,
-                            Expr::value(updated.connection_request_url.clone()),
-                        )
-                        .col_expr(
-                            device::Column::CwmpVersion,
-                            Expr::value(updated.cwmp_version.clone()),
-                        )
-                        .col_expr(device::Column::LastInformAt, Expr::value(now))
-                        .col_expr(device::Column::LastBootAt, Expr::value(last_boot_at))
-                        .col_expr(
-                            device::Column::Parameters,
-                            Expr::value(updated.parameters.clone()),
-                        )
-                        .col_expr(
-                            device::Column::ParametersVersion,
-                            Expr::value(updated.parameters_version),
-                        )
-                        .col_expr(
-                            device::Column::TreeComplete,
-                            Expr::value(updated.tree_complete),
-                        )
+                        .set(changes)
                         .filter(device::Column::Id.eq(row.id))
                         .filter(device::Column::ParametersVersion.eq(version))
                         .exec(&self.db)
