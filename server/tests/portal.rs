@@ -292,13 +292,7 @@ async fn disabling_a_user_ends_their_sessions(backend: Backend) {
     let app = TestApp::new(backend).await;
     let helpdesk = app.user_with_role("helen", "helpdesk").await;
     let admin = app.admin().await;
-    let helen = app
-        .services
-        .store
-        .user_by_name("helen")
-        .await
-        .unwrap()
-        .unwrap();
+    let helen = app.user("helen").await;
 
     let reply = app
         .call(
@@ -347,13 +341,7 @@ async fn disabling_a_user_ends_their_sessions(backend: Backend) {
 async fn the_last_admin_stays(backend: Backend) {
     let app = TestApp::new(backend).await;
     let admin = app.admin().await;
-    let me = app
-        .services
-        .store
-        .user_by_name("admin")
-        .await
-        .unwrap()
-        .unwrap();
+    let me = app.user("admin").await;
     let reply = app
         .call(
             "set_user_disabled",
@@ -377,13 +365,7 @@ async fn the_last_admin_stays(backend: Backend) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "two admins: one may go");
-    let root2 = app
-        .services
-        .store
-        .user_by_name("root2")
-        .await
-        .unwrap()
-        .unwrap();
+    let root2 = app.user("root2").await;
     assert_eq!(app.services.store.count_active_admins().await.unwrap(), 1);
     assert!(root2.role == app::model::Role::Admin);
     app.finish().await;
@@ -393,13 +375,7 @@ async fn password_resets_replace_the_password(backend: Backend) {
     let app = TestApp::new(backend).await;
     let old_session = app.user_with_role("helen", "helpdesk").await;
     let admin = app.admin().await;
-    let helen = app
-        .services
-        .store
-        .user_by_name("helen")
-        .await
-        .unwrap()
-        .unwrap();
+    let helen = app.user("helen").await;
 
     let weak = app
         .call(
@@ -558,13 +534,7 @@ async fn unknown_pages_are_404_for_signed_in_people(backend: Backend) {
 async fn sessions_are_renewed_past_half_life(backend: Backend) {
     let app = TestApp::new(backend).await;
     let _ = app.admin().await;
-    let admin = app
-        .services
-        .store
-        .user_by_name("admin")
-        .await
-        .unwrap()
-        .unwrap();
+    let admin = app.user("admin").await;
     let now = Utc::now();
     // Issued 20 minutes ago with a 30-minute life: past half.
     let old = app.services.tokens.issue(

@@ -272,6 +272,16 @@ impl TestApp {
         self.sign_in("admin", ADMIN_PASSWORD).await
     }
 
+    /// A stored user, who must exist.
+    pub async fn user(&self, username: &str) -> app::store::StoredUser {
+        self.services
+            .store
+            .user_by_name(username)
+            .await
+            .expect("read the user")
+            .unwrap_or_else(|| panic!("no user {username}"))
+    }
+
     /// Creates a user through the admin's server function and signs them in.
     pub async fn user_with_role(&self, username: &str, role: &str) -> String {
         let admin = self.admin().await;
