@@ -174,7 +174,7 @@ impl Store {
                 existing.as_ref().and_then(|row| row.last_boot_at)
             };
 
-            let row = match existing {
+            let stored = match existing {
                 None => {
                     let row = device::ActiveModel {
                         oui: Set(key.oui.clone()),
@@ -196,49 +196,53 @@ impl Store {
                         ..Default::default()
                     };
                     match row.insert(&self.db).await {
-                        Ok(row) => row,
+                        Ok(row) => StoredDevice::from(&row),
                         // Another session registered it a moment ago: update instead.
                         Err(error) if is_unique_violation(&error) => continue,
                         Err(error) => return Err(error.into()),
                     }
                 }
-                Some(row) => {
-                    let mut updated = row.clone();
+                Some(mut updated) => {
+                    let id = updated.id;
+                    let keep = |new: &Option<String>, old: &mut Option<String>| {
+                        if new.is_some() {
+                            old.clone_from(new);
+                        }
+                    };
                     updated.manufacturer.clone_from(&inform.manufacturer);
-                    let keep =
-                        |new: &Option<String>, old: &Option<String>| new.clone().or(old.clone());
-                    updated.software_version =
-                        keep(&inform.software_version, &row.software_version);
-                    updated.hardware_version =
-                        keep(&inform.hardware_version, &row.hardware_version);
-                    updated.data_model = keep(&inform.data_model, &row.data_model);
-                    updated.ip_address = keep(&inform.ip_address, &row.ip_address);
-                    updated.connection_request_url =
-                        keep(&inform.connection_request_url, &row.connection_request_url);
+                    keep(&inform.software_version, &mut updated.software_version);
+                    keep(&inform.hardware_version, &mut updated.hardware_version);
+                    keep(&inform.data_model, &mut updated.data_model);
+                    keep(&inform.ip_address, &mut updated.ip_address);
+                    keep(
+                        &inform.connection_request_url,
+                        &mut updated.connection_request_url,
+                    );
                     updated.cwmp_version.clone_from(&inform.cwmp_version);
                     updated.last_inform_at = now;
                     updated.last_boot_at = last_boot_at;
                     updated.parameters = write_tree(&tree);
                     updated.parameters_version = version + 1;
-                    updated.tree_complete = row.tree_complete && !inform.bootstrap;
+                    updated.tree_complete = updated.tree_complete && !inform.bootstrap;
                     // Every column from `updated`, but only if no other session wrote the
-                    // row since we read it.
-                    let mut changes = device::ActiveModel::from(updated.clone()).reset_all();
+                    // row since we read it. The summary is taken first so the tree moves
+                    // into the update uncopied.
+                    let stored = StoredDevice::from(&updated);
+                    let mut changes = device::ActiveModel::from(updated).reset_all();
                     changes.id = sea_orm::ActiveValue::NotSet;
                     let result = device::Entity::update_many()
                         .set(changes)
-                        .filter(device::Column::Id.eq(row.id))
+                        .filter(device::Column::Id.eq(id))
                         .filter(device::Column::ParametersVersion.eq(version))
                         .exec(&self.db)
                         .await?;
                     if result.rows_affected == 0 {
                         continue;
                     }
-                    updated
+                    stored
                 }
             };
-            self.append_events(row.id, &inform.events, now).await?;
-            let stored = StoredDevice::from(&row);
+            self.append_events(stored.id, &inform.events, now).await?;
             return Ok(if registered {
                 InformOutcome::Registered(stored)
             } else {
