@@ -7,7 +7,7 @@ mod health;
 mod server_fn_status;
 mod session;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use app::{App, acs::endpoint::CwmpEndpoint, services::Services, shell};
 use axum::{
@@ -18,7 +18,7 @@ use axum::{
     routing::{get, post},
 };
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{
     decompression::RequestDecompressionLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
@@ -37,8 +37,14 @@ pub struct UiState {
     pub public_paths: Arc<[&'static str]>,
 }
 
+/// The portal's routes, listed once per process. Listing them runs the app with resource
+/// loading switched off through a process-wide flag (leptos_server's `SuppressResourceLoad`):
+/// a page rendered elsewhere in the process while that flag is up waits forever for its data
+/// (leptos issue 4773). Several routers in one process (the tests) made that a real hang.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub fn ui_router(state: UiState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let services = state.services.clone();
     let leptos = state.leptos.clone();
     Router::new()

@@ -40,15 +40,24 @@ macro_rules! on_both_databases {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$name($crate::common::Backend::Sqlite).await
+                    $crate::common::within_time_limit(super::$name($crate::common::Backend::Sqlite)).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    super::$name($crate::common::Backend::Postgres).await
+                    $crate::common::within_time_limit(super::$name($crate::common::Backend::Postgres)).await
                 }
             }
         )*
     };
+}
+
+/// Longer than any test takes on a loaded machine; a hang fails its test instead of CI's clock.
+pub const TEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(TEST_TIME_LIMIT, test).await.is_err() {
+        panic!("the test did not finish within {TEST_TIME_LIMIT:?}: something hangs");
+    }
 }
 
 fn unique_name() -> String {
