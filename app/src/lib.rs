@@ -9,6 +9,9 @@
 //! - `auth`, `store`, `services` (ssr only): passwords, tokens, sessions; the database; the
 //!   bundle of both that the server hands to every request.
 //! - `cwmp` (ssr only): the TR-069 codec, pure and without I/O.
+//! - `events` (ssr only): the in-process bus of device events (SSE, waiting on tasks).
+//! - `inventory` (ssr only): the device query language (pure).
+//! - `openapi` (ssr only): the REST API's OpenAPI document (served, and shown in the portal).
 //! - `acs` (ssr only): the engine; `acs::session` is the CWMP session state machine (sans-IO).
 
 pub mod api;
@@ -22,6 +25,12 @@ pub mod acs;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod cwmp;
+#[cfg(feature = "ssr")]
+pub mod events;
+#[cfg(feature = "ssr")]
+pub mod inventory;
+#[cfg(feature = "ssr")]
+pub mod openapi;
 #[cfg(feature = "ssr")]
 pub mod services;
 #[cfg(feature = "ssr")]

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::{
+    acs::uploads::UploadSigner,
     auth::{LoginThrottle, TokenKeys},
+    events::EventBus,
     store::{AuditAction, AuditRecord, Store, StoreError},
 };
 
@@ -19,6 +21,10 @@ pub struct Services {
     pub secure_cookies: bool,
     /// The URL devices should use as their ACS URL, shown to staff.
     pub cwmp_url: Arc<str>,
+    /// What happens to devices, live.
+    pub events: EventBus,
+    /// Signs the URLs devices upload files to.
+    pub uploads: UploadSigner,
 }
 
 /// Who did something, for the audit trail.

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_users_and_audit;
 mod m20261124_000002_devices;
 mod m20261124_000003_tasks;
+mod m20261124_000004_api;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_users_and_audit::Migration),
             Box::new(m20261124_000002_devices::Migration),
             Box::new(m20261124_000003_tasks::Migration),
+            Box::new(m20261124_000004_api::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The Osprey server process: configuration, logging, the database, the two listeners (the
 //! portal and the CWMP endpoint) and their routes. Logic lives in `app`; this crate wires.
 
+pub mod bench;
 pub mod config;
 pub mod routes;
 pub mod sim;

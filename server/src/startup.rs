@@ -6,9 +6,11 @@ use std::{net::SocketAddr, sync::Arc};
 
 use app::{
     acs::endpoint::{CwmpEndpoint, EndpointConfig},
+    acs::uploads::UploadSigner,
     auth::{
         LoginThrottle, TokenKeys, generate_password, generate_secret, hash_password_off_thread,
     },
+    events::EventBus,
     services::{Actor, Services},
     store::{AuditAction, NewUser, Store, StoreError},
 };
@@ -68,6 +70,7 @@ impl Running {
     /// Stops accepting connections, lets requests in flight finish, and waits.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
+        self.services.events.close();
         for task in self.tasks {
             let _ = task.await;
         }
@@ -93,6 +96,7 @@ pub async fn start_with_schema(
     let ui = ui_router(ui_state(config, services.clone(), ui_address));
     let endpoint = Arc::new(CwmpEndpoint::new(
         services.store.clone(),
+        services.events.clone(),
         EndpointConfig {
             register_unknown: config.register_unknown_devices,
             idle_timeout: Duration::seconds(i64::from(config.cwmp_session_timeout_seconds)),
@@ -107,7 +111,8 @@ pub async fn start_with_schema(
     let (stop, stopped) = watch::channel(false);
     let tasks = vec![
         serve("portal", ui_listener, ui, stopped.clone()),
-        serve("CWMP", cwmp_listener, cwmp, stopped),
+        serve("CWMP", cwmp_listener, cwmp, stopped.clone()),
+        expire_tasks_every_minute(services.store.clone(), stopped),
     ];
     tracing::info!(%ui_address, %cwmp_address, "Osprey is listening");
     Ok(Running {
@@ -159,6 +164,8 @@ pub async fn prepare(
         throttle: LoginThrottle::default(),
         secure_cookies: config.secure_cookies(),
         cwmp_url: cwmp_url.into(),
+        events: EventBus::new(),
+        uploads: UploadSigner::new(secret.as_bytes()),
     };
     let first_admin = ensure_first_admin(&services, config.admin_password.as_deref()).await?;
     Ok((services, first_admin))
@@ -202,6 +209,27 @@ fn serve(
             .await
         {
             tracing::error!(%error, listener = what, "listener failed");
+        }
+    })
+}
+
+/// Ends queued tasks whose deadline passed. Every instance runs it; the update is idempotent.
+fn expire_tasks_every_minute(store: Store, mut stopped: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => match store.expire_tasks(chrono::Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(expired) => tracing::info!(expired, "queued tasks expired"),
+                    Err(error) => tracing::warn!(%error, "expiring tasks failed; trying again in a minute"),
+                },
+                _ = stopped.changed() => {
+                    if *stopped.borrow() {
+                        return;
+                    }
+                }
+            }
         }
     })
 }

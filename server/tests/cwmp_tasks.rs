@@ -35,7 +35,7 @@ async fn device_id(store: &Store, device: &SimDevice) -> i64 {
 
 /// Queues `request` for device `id`, as a person would through the API.
 async fn queue(store: &Store, id: i64, request: Message) -> i64 {
-    tasks::queue(store, id, &request, "test", Utc::now())
+    tasks::queue(store, id, &request, "test", None, Utc::now())
         .await
         .expect("queue a task")
 }

@@ -10,13 +10,16 @@ use std::{collections::HashMap, sync::Mutex};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    discovery, retry,
-    session::{Effect, Incoming, PendingRpc, Purpose, Reply, Session},
+    discovery,
+    learn::learn,
+    retry,
+    session::{Effect, Incoming, Purpose, Reply, Session},
     tasks,
 };
 use crate::{
     cwmp::{self, Message, message::Inform},
-    store::{DeviceKey, InformOutcome, InformRecord, ParameterTree, Store, StoredParameter},
+    events::{DeviceEvent, EventBus, EventKind},
+    store::{DeviceKey, InformOutcome, InformRecord, Store, TreeChanges},
 };
 
 pub const SESSION_COOKIE: &str = "osprey_cwmp";
@@ -69,10 +72,10 @@ struct LiveSession {
     /// Requests the device answered (or faulted) in this session.
     answered: u32,
     device_id: Option<i64>,
-    learned: ParameterTree,
+    learned: TreeChanges,
     discovering: bool,
     discovery_failed: bool,
-    /// Attempts already made, per task taken into this session.
+    /// Attempts already made, per task taken into this session and not yet answered.
     task_attempts: HashMap<i64, i32>,
 }
 
@@ -85,14 +88,16 @@ struct Registry {
 
 pub struct CwmpEndpoint {
     store: Store,
+    events: EventBus,
     config: EndpointConfig,
     registry: Mutex<Registry>,
 }
 
 impl CwmpEndpoint {
-    pub fn new(store: Store, config: EndpointConfig) -> CwmpEndpoint {
+    pub fn new(store: Store, events: EventBus, config: EndpointConfig) -> CwmpEndpoint {
         CwmpEndpoint {
             store,
+            events,
             config,
             registry: Mutex::new(Registry::default()),
         }
@@ -137,7 +142,7 @@ impl CwmpEndpoint {
             }
         };
 
-        let (key, mut live, is_new) = match self.take_session(cookie, now) {
+        let (key, mut live, is_new) = match self.take_session(cookie, now).await {
             Some((key, live)) => (key, live, false),
             None => {
                 if !matches!(&incoming, Incoming::Message(d) if matches!(d.message, Some(Message::Inform(_))))
@@ -152,7 +157,7 @@ impl CwmpEndpoint {
                     started: now,
                     answered: 0,
                     device_id: None,
-                    learned: ParameterTree::new(),
+                    learned: TreeChanges::default(),
                     discovering: false,
                     discovery_failed: false,
                     task_attempts: HashMap::new(),
@@ -226,12 +231,42 @@ impl CwmpEndpoint {
                     }
                     InformOutcome::Registered(device) => {
                         tracing::info!(device_id = device.id, serial = %device.key.serial_number, "device registered");
+                        self.publish(
+                            EventKind::Registered,
+                            device.id,
+                            None,
+                            now,
+                            serde_json::json!({
+                                "serial_number": device.key.serial_number,
+                                "oui": device.key.oui,
+                                "product_class": device.key.product_class,
+                            }),
+                        );
                         device
                     }
                     InformOutcome::Known(device) => device,
                 };
+                self.publish(
+                    EventKind::Inform,
+                    device.id,
+                    None,
+                    now,
+                    serde_json::json!({
+                        "serial_number": device.key.serial_number,
+                        "events": record.events.iter().map(|(code, _)| code).collect::<Vec<_>>(),
+                    }),
+                );
+                if inform
+                    .events
+                    .iter()
+                    .any(|e| e.code == cwmp::types::EventCode::ValueChange)
+                {
+                    self.publish(EventKind::ValueChange, device.id, None, now, serde_json::json!({
+                        "parameters": inform.parameters.iter().map(|p| serde_json::json!({"name": p.name, "value": p.value})).collect::<Vec<_>>(),
+                    }));
+                }
                 live.device_id = Some(device.id);
-                self.supersede(device.id, key);
+                self.supersede(device.id, key, now).await;
                 if !device.tree_complete && !live.discovering {
                     live.discovering = true;
                     live.session
@@ -242,11 +277,25 @@ impl CwmpEndpoint {
             }
             Effect::Completed { rpc, response } => {
                 live.answered += 1;
-                learn(&mut live.learned, &rpc, &response, now);
+                if let Some(object) = learn(&mut live.learned, &rpc, &response, now) {
+                    live.session.enqueue(discovery::start(&object));
+                }
                 if let Purpose::Task(id) = rpc.purpose {
+                    live.task_attempts.remove(&id);
                     let result = cwmp::encode::write_message(&response);
                     if let Err(error) = self.store.complete_task(id, &result, now).await {
                         tracing::error!(%error, task_id = id, "recording a task's result failed");
+                    }
+                    if let Some(device_id) = live.device_id {
+                        self.publish(
+                            EventKind::TaskDone,
+                            device_id,
+                            Some(id),
+                            now,
+                            serde_json::json!({
+                                "method": rpc.request.method(),
+                            }),
+                        );
                     }
                 }
             }
@@ -256,7 +305,7 @@ impl CwmpEndpoint {
                     live.discovery_failed = true;
                 }
                 if let Purpose::Task(id) = rpc.purpose {
-                    let attempts = live.task_attempts.get(&id).copied().unwrap_or(0) + 1;
+                    let attempts = live.task_attempts.remove(&id).unwrap_or(0) + 1;
                     let retry_at = retry::next_attempt(fault.code, attempts, now);
                     if let Err(error) = self
                         .store
@@ -264,6 +313,18 @@ impl CwmpEndpoint {
                         .await
                     {
                         tracing::error!(%error, task_id = id, "recording a task's fault failed");
+                    }
+                    if let Some(device_id) = live.device_id {
+                        let detail = serde_json::json!({
+                            "method": rpc.request.method(),
+                            "code": fault.code.0,
+                            "message": fault.message,
+                            "retry_at": retry_at.map(|at| at.to_rfc3339()),
+                        });
+                        self.publish(EventKind::Fault, device_id, Some(id), now, detail.clone());
+                        if retry_at.is_none() {
+                            self.publish(EventKind::TaskFailed, device_id, Some(id), now, detail);
+                        }
                     }
                 }
                 tracing::info!(device_id = ?live.device_id, method = rpc.request.method(), fault = %fault.code, message = %fault.message, "device refused a request");
@@ -277,10 +338,11 @@ impl CwmpEndpoint {
                     device_id = ?live.device_id,
                     serial = live.session.device().map_or("", |d| d.serial_number.as_str()),
                     requests = live.answered,
-                    parameters_read = live.learned.len(),
+                    parameters_read = live.learned.updates.len(),
                     ms = (now - live.started).num_milliseconds(),
                     "CWMP session ended"
                 );
+                self.release_unanswered(live, now).await;
                 if let Some(device_id) = live.device_id {
                     let complete = live.discovering && !live.discovery_failed;
                     let learned = std::mem::take(&mut live.learned);
@@ -301,6 +363,23 @@ impl CwmpEndpoint {
         Ok(())
     }
 
+    fn publish(
+        &self,
+        kind: EventKind,
+        device_id: i64,
+        task_id: Option<i64>,
+        at: DateTime<Utc>,
+        detail: serde_json::Value,
+    ) {
+        self.events.publish(DeviceEvent {
+            kind,
+            device_id,
+            at,
+            task_id,
+            detail,
+        });
+    }
+
     /// Puts the device's due tasks into the session, in the order they were queued.
     async fn take_due_tasks(&self, live: &mut LiveSession, device_id: i64, now: DateTime<Utc>) {
         let due = match self
@@ -315,6 +394,15 @@ impl CwmpEndpoint {
             }
         };
         for task in due {
+            match self.store.claim_task(&task, now).await {
+                Ok(true) => {}
+                // Another session took it, or a person cancelled it, since it was read.
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::error!(%error, task_id = task.id, "claiming a task failed; it waits for the next session");
+                    continue;
+                }
+            }
             match tasks::pending_rpc(&task) {
                 Some(rpc) => {
                     live.task_attempts.insert(task.id, task.attempts);
@@ -336,21 +424,41 @@ impl CwmpEndpoint {
         }
     }
 
+    /// Hands the tasks a session took but the device never answered back to the queue.
+    async fn release_unanswered(&self, live: &mut LiveSession, now: DateTime<Utc>) {
+        let ids: Vec<i64> = live.task_attempts.drain().map(|(id, _)| id).collect();
+        if let Err(error) = self.store.release_tasks(&ids, now).await {
+            tracing::error!(%error, ?ids, "releasing unanswered tasks failed; their lease frees them");
+        }
+    }
+
     /// Takes the session for `cookie` out of the registry (it goes back after the POST).
-    fn take_session(
+    /// Sessions that expired meanwhile give their unanswered tasks back.
+    async fn take_session(
         &self,
         cookie: Option<&str>,
         now: DateTime<Utc>,
     ) -> Option<(String, LiveSession)> {
-        let mut registry = self.lock();
-        sweep(&mut registry, now);
-        let key = cookie?;
-        let live = registry.sessions.remove(key)?;
-        if live.session.is_expired(now) {
-            forget_device(&mut registry, &live, key);
-            return None;
+        let (found, mut expired) = {
+            let mut registry = self.lock();
+            let mut expired = sweep(&mut registry, now);
+            let found = match cookie
+                .and_then(|key| registry.sessions.remove(key).map(|live| (key, live)))
+            {
+                Some((key, live)) if live.session.is_expired(now) => {
+                    forget_device(&mut registry, &live, key);
+                    expired.push(live);
+                    None
+                }
+                Some((key, live)) => Some((key.to_owned(), live)),
+                None => None,
+            };
+            (found, expired)
+        };
+        for live in &mut expired {
+            self.release_unanswered(live, now).await;
         }
-        Some((key.to_owned(), live))
+        found
     }
 
     fn put_session(&self, key: String, live: LiveSession) {
@@ -361,26 +469,33 @@ impl CwmpEndpoint {
         registry.sessions.insert(key, live);
     }
 
-    /// Drops another live session of the same device: the device started over.
-    fn supersede(&self, device_id: i64, key: &str) {
-        let mut registry = self.lock();
-        if let Some(old) = registry.by_device.get(&device_id).cloned()
-            && old != key
-        {
-            registry.sessions.remove(&old);
-            registry.by_device.remove(&device_id);
+    /// Drops another live session of the same device (the device started over) and gives
+    /// its unanswered tasks back, so this session can take them.
+    async fn supersede(&self, device_id: i64, key: &str, now: DateTime<Utc>) {
+        let old = {
+            let mut registry = self.lock();
+            match registry.by_device.get(&device_id).cloned() {
+                Some(old) if old != key => {
+                    registry.by_device.remove(&device_id);
+                    registry.sessions.remove(&old)
+                }
+                _ => None,
+            }
+        };
+        if let Some(mut old) = old {
             tracing::debug!(device_id, "a new Inform superseded a stale session");
+            self.release_unanswered(&mut old, now).await;
         }
     }
 }
 
-/// Removes idle sessions, at most once a second.
-fn sweep(registry: &mut Registry, now: DateTime<Utc>) {
+/// Removes idle sessions, at most once a second; returns them.
+fn sweep(registry: &mut Registry, now: DateTime<Utc>) -> Vec<LiveSession> {
     if registry
         .last_sweep
         .is_some_and(|last| now - last < Duration::seconds(1))
     {
-        return;
+        return Vec::new();
     }
     registry.last_sweep = Some(now);
     let expired: Vec<String> = registry
@@ -389,11 +504,14 @@ fn sweep(registry: &mut Registry, now: DateTime<Utc>) {
         .filter(|(_, live)| live.session.is_expired(now))
         .map(|(key, _)| key.clone())
         .collect();
-    for key in expired {
-        if let Some(live) = registry.sessions.remove(&key) {
+    expired
+        .into_iter()
+        .filter_map(|key| {
+            let live = registry.sessions.remove(&key)?;
             forget_device(registry, &live, &key);
-        }
-    }
+            Some(live)
+        })
+        .collect()
 }
 
 /// Unlinks a device from session `key`, unless a newer session has taken over.
@@ -463,38 +581,4 @@ fn inform_record(
             .collect(),
     };
     (key, record)
-}
-
-/// Adds what a discovery answer says to the parameters learned in this session.
-fn learn(learned: &mut ParameterTree, rpc: &PendingRpc, response: &Message, now: DateTime<Utc>) {
-    if rpc.purpose != Purpose::Discovery {
-        return;
-    }
-    let read_at = now.timestamp();
-    match response {
-        Message::GetParameterNamesResponse { parameters } => {
-            for parameter in parameters.iter().filter(|p| !p.name.ends_with('.')) {
-                entry(learned, &parameter.name, read_at).writable = Some(parameter.writable);
-            }
-        }
-        Message::GetParameterValuesResponse { parameters } => {
-            for parameter in parameters {
-                let entry = entry(learned, &parameter.name, read_at);
-                entry.value = Some(parameter.value.clone());
-                entry.kind = Some(parameter.kind.as_xsi());
-                entry.read_at = read_at;
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The learned record of `name`, created empty when first seen.
-fn entry<'a>(learned: &'a mut ParameterTree, name: &str, read_at: i64) -> &'a mut StoredParameter {
-    learned.entry(name.to_owned()).or_insert(StoredParameter {
-        value: None,
-        kind: None,
-        writable: None,
-        read_at,
-    })
 }

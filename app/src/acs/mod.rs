@@ -3,6 +3,10 @@
 
 pub mod discovery;
 pub mod endpoint;
+pub mod learn;
 pub mod retry;
 pub mod session;
+pub mod task_spec;
 pub mod tasks;
+pub mod uploads;
+pub mod wait;

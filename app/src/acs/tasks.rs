@@ -14,6 +14,7 @@ pub async fn queue(
     device_id: i64,
     request: &Message,
     created_by: &str,
+    expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     store
@@ -22,6 +23,7 @@ pub async fn queue(
             request.method(),
             &write_message(request),
             created_by,
+            expires_at,
             now,
         )
         .await

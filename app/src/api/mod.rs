@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod portal;
 pub mod session;
+pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "ssr")]

@@ -2,6 +2,7 @@
 //! checks every request goes through. Pure where it can be; the database work goes through
 //! `store`.
 
+mod api_token;
 mod cookie;
 mod login;
 mod password;
@@ -10,6 +11,7 @@ mod throttle;
 mod token;
 mod username;
 
+pub use api_token::{GeneratedApiToken, generate_api_token, hash_api_token, looks_like_api_token};
 pub use cookie::{SESSION_COOKIE, clear_session_cookie, read_session_cookie, session_cookie};
 pub use login::{LoginError, SignedIn, sign_in};
 pub use password::{

@@ -65,6 +65,24 @@ fn is_type_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Longest parameter name TR-069 allows (A.3.2.1: string(256)).
+pub const MAX_PARAMETER_PATH_LEN: usize = 256;
+
+/// Whether `name` is a parameter name or a partial path ending in `.` (TR-106 3.1):
+/// dot-separated components of letters, digits, `_` and `-`, the first starting with a letter.
+pub fn is_parameter_path(name: &str) -> bool {
+    let body = name.strip_suffix('.').unwrap_or(name);
+    !body.is_empty()
+        && name.len() <= MAX_PARAMETER_PATH_LEN
+        && body.starts_with(|c: char| c.is_ascii_alphabetic())
+        && body.split('.').all(|component| {
+            !component.is_empty()
+                && component
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+}
+
 /// A parameter's value as sent: the text exactly as written, and its declared type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParameterValue {
@@ -254,6 +272,30 @@ pub struct QueuedTransfer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameter_paths_are_checked() {
+        for good in [
+            "Device.",
+            "Device.DeviceInfo.ModelName",
+            "InternetGatewayDevice.WANDevice.1.X_ACME-Thing_2.",
+        ] {
+            assert!(is_parameter_path(good), "{good}");
+        }
+        let too_long = format!("Device.{}", "a".repeat(MAX_PARAMETER_PATH_LEN));
+        for bad in [
+            "",
+            ".",
+            "1.Device",
+            "Device..X",
+            ".Device",
+            "Device.X Y",
+            "Device.\"x\"",
+            &too_long,
+        ] {
+            assert!(!is_parameter_path(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn xsi_types_read_with_any_prefix() {

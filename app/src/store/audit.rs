@@ -33,6 +33,14 @@ pub enum AuditAction {
     UserDisabled,
     UserEnabled,
     PasswordReset,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    DeviceDeleted,
+    DeviceTagged,
+    TaskQueued,
+    TaskCancelled,
+    TaskRetried,
+    FaultCleared,
 }
 
 impl AuditAction {
@@ -46,6 +54,14 @@ impl AuditAction {
             AuditAction::UserDisabled => "user_disabled",
             AuditAction::UserEnabled => "user_enabled",
             AuditAction::PasswordReset => "password_reset",
+            AuditAction::ApiTokenCreated => "api_token_created",
+            AuditAction::ApiTokenRevoked => "api_token_revoked",
+            AuditAction::DeviceDeleted => "device_deleted",
+            AuditAction::DeviceTagged => "device_tagged",
+            AuditAction::TaskQueued => "task_queued",
+            AuditAction::TaskCancelled => "task_cancelled",
+            AuditAction::TaskRetried => "task_retried",
+            AuditAction::FaultCleared => "fault_cleared",
         }
     }
 }

@@ -60,6 +60,8 @@ impl Store {
                         .synchronous(SqliteSynchronous::Normal)
                         .busy_timeout(Duration::from_secs(5))
                         .foreign_keys(true)
+                        // For the device query language's `~ /regular expression/`.
+                        .with_regexp()
                 });
             }
             DatabaseKind::Postgres => {

@@ -7,13 +7,16 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, DerivePartialModel, EntityTrait,
+    FromQueryResult, PaginatorTrait, PartialModelTrait, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::cwmp::types::is_parameter_path;
+
 use super::{
-    Store, StoreError,
+    DatabaseKind, Store, StoreError,
     entity::{device, device_event},
     is_unique_violation,
 };
@@ -42,6 +45,20 @@ pub struct StoredParameter {
 }
 
 pub type ParameterTree = BTreeMap<String, StoredParameter>;
+
+/// What a session changes in a stored tree: objects deleted (their name, ending in `.`),
+/// then parameters read or set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TreeChanges {
+    pub updates: ParameterTree,
+    pub removed: Vec<String>,
+}
+
+impl TreeChanges {
+    pub fn is_empty(&self) -> bool {
+        self.updates.is_empty() && self.removed.is_empty()
+    }
+}
 
 /// What an Inform says about the device, besides its identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +95,14 @@ pub struct StoredDevice {
     pub last_inform_at: DateTime<Utc>,
     pub last_boot_at: Option<DateTime<Utc>>,
     pub tree_complete: bool,
+    /// Online until then (see `online_deadline`); `None` before the first Inform was stored.
+    pub online_until: Option<DateTime<Utc>>,
+}
+
+impl StoredDevice {
+    pub fn is_online(&self, now: DateTime<Utc>) -> bool {
+        self.online_until.is_some_and(|until| until >= now)
+    }
 }
 
 /// The outcome of recording an Inform.
@@ -109,7 +134,111 @@ impl From<&device::Model> for StoredDevice {
             last_inform_at: row.last_inform_at,
             last_boot_at: row.last_boot_at,
             tree_complete: row.tree_complete,
+            online_until: row.online_until,
         }
+    }
+}
+
+/// The device's columns without its tree.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "device::Entity")]
+pub(super) struct DeviceSummaryRow {
+    id: i64,
+    oui: String,
+    product_class: String,
+    serial_number: String,
+    manufacturer: String,
+    software_version: Option<String>,
+    hardware_version: Option<String>,
+    data_model: Option<String>,
+    ip_address: Option<String>,
+    connection_request_url: Option<String>,
+    cwmp_version: String,
+    registered_at: DateTime<Utc>,
+    last_inform_at: DateTime<Utc>,
+    last_boot_at: Option<DateTime<Utc>>,
+    tree_complete: bool,
+    online_until: Option<DateTime<Utc>>,
+}
+
+impl From<DeviceSummaryRow> for StoredDevice {
+    fn from(row: DeviceSummaryRow) -> Self {
+        StoredDevice {
+            id: row.id,
+            key: DeviceKey {
+                oui: row.oui,
+                product_class: row.product_class,
+                serial_number: row.serial_number,
+            },
+            manufacturer: row.manufacturer,
+            software_version: row.software_version,
+            hardware_version: row.hardware_version,
+            data_model: row.data_model,
+            ip_address: row.ip_address,
+            connection_request_url: row.connection_request_url,
+            cwmp_version: row.cwmp_version,
+            registered_at: row.registered_at,
+            last_inform_at: row.last_inform_at,
+            last_boot_at: row.last_boot_at,
+            tree_complete: row.tree_complete,
+            online_until: row.online_until,
+        }
+    }
+}
+
+/// Periodic interval assumed until the device's own is known.
+const DEFAULT_INFORM_INTERVAL_SECONDS: i64 = 3_600;
+
+/// Where the periodic inform interval lives, in each data model.
+const INTERVAL_PARAMETERS: [&str; 2] = [
+    "Device.ManagementServer.PeriodicInformInterval",
+    "InternetGatewayDevice.ManagementServer.PeriodicInformInterval",
+];
+
+/// Until when a device that informed at `now` counts as online: one and a half of its
+/// periodic inform intervals, plus a minute for slow networks.
+pub fn online_deadline(tree: &ParameterTree, now: DateTime<Utc>) -> DateTime<Utc> {
+    let interval = INTERVAL_PARAMETERS
+        .iter()
+        .find_map(|name| tree.get(*name).and_then(|p| p.value.as_deref()));
+    deadline_after(interval, now)
+}
+
+/// `online_deadline` for an interval as stored (text, or unknown).
+fn deadline_after(interval: Option<&str>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let interval = interval
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|seconds| (1..=31 * 86_400).contains(seconds))
+        .unwrap_or(DEFAULT_INFORM_INTERVAL_SECONDS);
+    now + chrono::Duration::seconds(interval + interval / 2 + 60)
+}
+
+/// A device's summary with the stored values of the parameters an Inform carried (`p0`,
+/// `p1`, ... in the query, `p_count` of them) and its periodic interval: what the cheap path of an Inform needs.
+struct InformView {
+    summary: DeviceSummaryRow,
+    stored: Vec<Option<String>>,
+    interval: Option<String>,
+}
+
+impl FromQueryResult for InformView {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        let summary = DeviceSummaryRow::from_query_result(row, prefix)?;
+        // The query says how many `p<i>` it holds (a missing column may read as NULL).
+        let count: i64 = row.try_get(prefix, "p_count")?;
+        let stored = (0..count)
+            .map(|i| row.try_get::<Option<String>>(prefix, &format!("p{i}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let interval = (0..INTERVAL_PARAMETERS.len()).find_map(|i| {
+            row.try_get::<Option<String>>(prefix, &format!("interval{i}"))
+                .ok()
+                .flatten()
+        });
+        Ok(InformView {
+            summary,
+            stored,
+            interval,
+        })
     }
 }
 
@@ -146,6 +275,11 @@ impl Store {
         register_unknown: bool,
         now: DateTime<Utc>,
     ) -> Result<InformOutcome, StoreError> {
+        if !inform.bootstrap
+            && let Some(outcome) = self.record_unchanged_inform(key, inform, now).await?
+        {
+            return Ok(outcome);
+        }
         for _ in 0..WRITE_ATTEMPTS {
             let existing = self.device_row(key).await?;
             let registered = existing.is_none();
@@ -168,6 +302,7 @@ impl Store {
                     },
                 );
             }
+            let online_until = Some(online_deadline(&tree, now));
             let last_boot_at = if inform.booted {
                 Some(now)
             } else {
@@ -193,6 +328,7 @@ impl Store {
                         parameters: Set(write_tree(&tree)),
                         parameters_version: Set(1),
                         tree_complete: Set(false),
+                        online_until: Set(online_until),
                         ..Default::default()
                     };
                     match row.insert(&self.db).await {
@@ -221,6 +357,7 @@ impl Store {
                     updated.cwmp_version.clone_from(&inform.cwmp_version);
                     updated.last_inform_at = now;
                     updated.last_boot_at = last_boot_at;
+                    updated.online_until = online_until;
                     updated.parameters = write_tree(&tree);
                     updated.parameters_version = version + 1;
                     updated.tree_complete = updated.tree_complete && !inform.bootstrap;
@@ -252,6 +389,116 @@ impl Store {
         Err(StoreError::Contended("device"))
     }
 
+    /// The cheap path of a periodic Inform: when the device is known and every value the
+    /// Inform carried is stored already, only the summary columns change, and the tree is
+    /// neither read nor written (a stored value keeps the time it was read or changed).
+    /// `None` when the full path must run.
+    async fn record_unchanged_inform(
+        &self,
+        key: &DeviceKey,
+        inform: &InformRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InformOutcome>, StoreError> {
+        // Names go into a JSON path on SQLite: anything but a plain name takes the full path.
+        let plain = |name: &str| is_parameter_path(name) && !name.ends_with('.');
+        if !inform.parameters.iter().all(|(name, _, _)| plain(name)) {
+            return Ok(None);
+        }
+        let value_of = |name: &str| match self.kind {
+            DatabaseKind::Sqlite => Expr::cust_with_values(
+                "json_extract(\"parameters\", ?)",
+                [format!("$.\"{name}\".v")],
+            ),
+            DatabaseKind::Postgres => {
+                Expr::cust_with_values("(\"parameters\" -> $1 ->> 'v')", [name.to_owned()])
+            }
+        };
+        let mut select = DeviceSummaryRow::select_cols(device::Entity::find().select_only())
+            .filter(device::Column::Oui.eq(&key.oui))
+            .filter(device::Column::ProductClass.eq(&key.product_class))
+            .filter(device::Column::SerialNumber.eq(&key.serial_number));
+        let count = i64::try_from(inform.parameters.len()).unwrap_or(i64::MAX);
+        select = select.expr_as(Expr::val(count), "p_count");
+        for (i, (name, _, _)) in inform.parameters.iter().enumerate() {
+            select = select.expr_as(value_of(name), format!("p{i}"));
+        }
+        for (i, name) in INTERVAL_PARAMETERS.iter().enumerate() {
+            select = select.expr_as(value_of(name), format!("interval{i}"));
+        }
+        let Some(found) = select.into_model::<InformView>().one(&self.db).await? else {
+            return Ok(None);
+        };
+        let unchanged = found.stored.len() == inform.parameters.len()
+            && inform
+                .parameters
+                .iter()
+                .zip(&found.stored)
+                .all(|((_, value, _), stored)| stored.as_deref() == Some(value.as_str()));
+        if !unchanged {
+            return Ok(None);
+        }
+
+        let mut device = StoredDevice::from(found.summary);
+        let online_until = deadline_after(found.interval.as_deref(), now);
+        let mut update = device::Entity::update_many()
+            .col_expr(
+                device::Column::Manufacturer,
+                Expr::value(inform.manufacturer.clone()),
+            )
+            .col_expr(
+                device::Column::CwmpVersion,
+                Expr::value(inform.cwmp_version.clone()),
+            )
+            .col_expr(device::Column::LastInformAt, Expr::value(now))
+            .col_expr(device::Column::OnlineUntil, Expr::value(online_until));
+        for (column, value, kept) in [
+            (
+                device::Column::SoftwareVersion,
+                &inform.software_version,
+                &mut device.software_version,
+            ),
+            (
+                device::Column::HardwareVersion,
+                &inform.hardware_version,
+                &mut device.hardware_version,
+            ),
+            (
+                device::Column::DataModel,
+                &inform.data_model,
+                &mut device.data_model,
+            ),
+            (
+                device::Column::IpAddress,
+                &inform.ip_address,
+                &mut device.ip_address,
+            ),
+            (
+                device::Column::ConnectionRequestUrl,
+                &inform.connection_request_url,
+                &mut device.connection_request_url,
+            ),
+        ] {
+            if let Some(value) = value {
+                update = update.col_expr(column, Expr::value(value.clone()));
+                kept.clone_from(&Some(value.clone()));
+            }
+        }
+        if inform.booted {
+            update = update.col_expr(device::Column::LastBootAt, Expr::value(now));
+            device.last_boot_at = Some(now);
+        }
+        update
+            .filter(device::Column::Id.eq(device.id))
+            .exec(&self.db)
+            .await?;
+        device.manufacturer.clone_from(&inform.manufacturer);
+        device.cwmp_version.clone_from(&inform.cwmp_version);
+        device.last_inform_at = now;
+        device.online_until = Some(online_until);
+        self.append_events(device.id, &inform.events, now).await?;
+        Ok(Some(InformOutcome::Known(device)))
+    }
+
     async fn append_events(
         &self,
         device_id: i64,
@@ -281,10 +528,10 @@ impl Store {
     pub async fn merge_parameters(
         &self,
         device_id: i64,
-        updates: &ParameterTree,
+        changes: &TreeChanges,
         tree_complete: bool,
     ) -> Result<(), StoreError> {
-        if updates.is_empty() && !tree_complete {
+        if changes.is_empty() && !tree_complete {
             return Ok(());
         }
         for _ in 0..WRITE_ATTEMPTS {
@@ -292,7 +539,10 @@ impl Store {
                 return Ok(());
             };
             let mut tree = read_tree(&row.parameters)?;
-            for (name, update) in updates {
+            for object in &changes.removed {
+                tree.retain(|name, _| !name.starts_with(object.as_str()));
+            }
+            for (name, update) in &changes.updates {
                 let entry = tree.entry(name.clone()).or_insert_with(|| update.clone());
                 entry.read_at = update.read_at;
                 if update.value.is_some() {
@@ -333,6 +583,31 @@ impl Store {
             Some(row) => read_tree(&row.parameters),
             None => Ok(ParameterTree::new()),
         }
+    }
+
+    /// The named parameters of each device (in `names` order), for exports.
+    pub async fn parameter_values(
+        &self,
+        ids: &[i64],
+        names: &[String],
+    ) -> Result<std::collections::HashMap<i64, Vec<Option<StoredParameter>>>, StoreError> {
+        let rows: Vec<(i64, serde_json::Value)> = device::Entity::find()
+            .select_only()
+            .column(device::Column::Id)
+            .column(device::Column::Parameters)
+            .filter(device::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|(id, json)| {
+                let tree = read_tree(&json)?;
+                Ok((
+                    id,
+                    names.iter().map(|name| tree.get(name).cloned()).collect(),
+                ))
+            })
+            .collect()
     }
 
     pub async fn count_devices(&self) -> Result<u64, StoreError> {

@@ -3,20 +3,30 @@
 //! Invariants: nothing outside `store` sees an entity; every function works on SQLite and
 //! PostgreSQL alike; timestamps are UTC.
 
+mod api_tokens;
 mod audit;
 mod connect;
+mod device_filter;
+mod device_list;
 mod devices;
 mod entity;
+mod files;
 mod settings;
 mod tasks;
 mod users;
 
+pub use api_tokens::{NewApiToken, StoredApiToken};
 pub use audit::{AuditAction, AuditRecord, FailureCounts};
 pub use connect::{DatabaseKind, redact_url};
+pub use device_list::{
+    Cursor, DevicePage, DeviceQuery, DeviceSort, ListedDevice, MAX_PAGE_SIZE, SortKey, is_tag,
+};
 pub use devices::{
     DeviceKey, InformOutcome, InformRecord, ParameterTree, StoredDevice, StoredParameter,
+    TreeChanges, online_deadline,
 };
-pub use tasks::{StoredTask, TaskStatus};
+pub use files::StoredFileInfo;
+pub use tasks::{StoredTask, TaskFilter, TaskStatus};
 pub use users::{NewUser, StoredUser};
 
 use sea_orm::DatabaseConnection;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -15,32 +15,62 @@ use super::{Store, StoreError, entity::task};
 pub enum TaskStatus {
     /// Waiting for the device's next session (or a retry).
     Queued,
+    /// Taken into a device's session; back to queued if the session ends without an answer.
+    Running,
     Done,
     /// Refused by the device for good; the fault is kept.
     Fault,
+    /// Still queued when its deadline passed.
+    Expired,
     Cancelled,
 }
 
 impl TaskStatus {
+    pub const ALL: [TaskStatus; 6] = [
+        TaskStatus::Queued,
+        TaskStatus::Running,
+        TaskStatus::Done,
+        TaskStatus::Fault,
+        TaskStatus::Expired,
+        TaskStatus::Cancelled,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Queued => "queued",
+            TaskStatus::Running => "running",
             TaskStatus::Done => "done",
             TaskStatus::Fault => "fault",
+            TaskStatus::Expired => "expired",
             TaskStatus::Cancelled => "cancelled",
         }
     }
 
     pub fn parse(text: &str) -> Option<TaskStatus> {
-        [
-            TaskStatus::Queued,
-            TaskStatus::Done,
-            TaskStatus::Fault,
-            TaskStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == text)
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
     }
+
+    /// Whether the task has reached an end (it may still be retried by a person).
+    pub fn is_final(self) -> bool {
+        !matches!(self, TaskStatus::Queued | TaskStatus::Running)
+    }
+}
+
+/// How long a task stays `running` without news before another session may take it: the
+/// instance that took it is presumed gone.
+const RUNNING_LEASE_SECONDS: i64 = 300;
+
+/// Results and faults land only on tasks still in hand (not cancelled meanwhile).
+const UNFINISHED: [&str; 2] = ["queued", "running"];
+
+/// Which tasks to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub device_id: Option<i64>,
+    pub status: Option<TaskStatus>,
+    /// Only tasks older than this id (the previous page's last).
+    pub before_id: Option<i64>,
+    pub limit: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +87,8 @@ pub struct StoredTask {
     pub result: Option<String>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<task::Model> for StoredTask {
@@ -79,6 +111,8 @@ impl TryFrom<task::Model> for StoredTask {
             result: row.result,
             created_by: row.created_by,
             created_at: row.created_at,
+            updated_at: row.updated_at,
+            expires_at: row.expires_at,
         })
     }
 }
@@ -91,6 +125,7 @@ impl Store {
         method: &str,
         request: &str,
         created_by: &str,
+        expires_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let row = task::ActiveModel {
@@ -106,6 +141,7 @@ impl Store {
             created_by: Set(created_by.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
+            expires_at: Set(expires_at),
             ..Default::default()
         }
         .insert(&self.db)
@@ -113,17 +149,36 @@ impl Store {
         Ok(row.id)
     }
 
-    /// Queued tasks of a device that are due, oldest first.
+    /// Tasks of a device that are due, oldest first: queued ones whose time has come and
+    /// that have not expired, and running ones whose lease ran out. Take each with
+    /// `claim_task` before sending it.
     pub async fn due_tasks(
         &self,
         device_id: i64,
         now: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<StoredTask>, StoreError> {
+        let lease_start = now - chrono::Duration::seconds(RUNNING_LEASE_SECONDS);
         task::Entity::find()
             .filter(task::Column::DeviceId.eq(device_id))
-            .filter(task::Column::Status.eq(TaskStatus::Queued.as_str()))
-            .filter(task::Column::NextAttemptAt.lte(now))
+            .filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(task::Column::Status.eq(TaskStatus::Queued.as_str()))
+                            .add(task::Column::NextAttemptAt.lte(now)),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(task::Column::Status.eq(TaskStatus::Running.as_str()))
+                            .add(task::Column::UpdatedAt.lt(lease_start)),
+                    ),
+            )
+            .filter(
+                Condition::any()
+                    .add(task::Column::ExpiresAt.is_null())
+                    .add(task::Column::ExpiresAt.gt(now)),
+            )
             .order_by_asc(task::Column::Id)
             .limit(limit)
             .all(&self.db)
@@ -139,6 +194,140 @@ impl Store {
             .await?
             .map(StoredTask::try_from)
             .transpose()
+    }
+
+    /// Marks a due task `running` for this session, unless another session (or a person)
+    /// changed it since it was read; true when this session owns it now.
+    pub async fn claim_task(
+        &self,
+        seen: &StoredTask,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = task::Entity::update_many()
+            .col_expr(
+                task::Column::Status,
+                Expr::value(TaskStatus::Running.as_str()),
+            )
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
+            .filter(task::Column::Id.eq(seen.id))
+            .filter(task::Column::Status.eq(seen.status.as_str()))
+            .filter(task::Column::UpdatedAt.eq(seen.updated_at))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// A session ended before the device answered these tasks: they wait for the next one.
+    pub async fn release_tasks(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        task::Entity::update_many()
+            .col_expr(
+                task::Column::Status,
+                Expr::value(TaskStatus::Queued.as_str()),
+            )
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
+            .filter(task::Column::Id.is_in(ids.iter().copied()))
+            .filter(task::Column::Status.eq(TaskStatus::Running.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends queued tasks whose deadline has passed; returns how many.
+    pub async fn expire_tasks(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let result = task::Entity::update_many()
+            .col_expr(
+                task::Column::Status,
+                Expr::value(TaskStatus::Expired.as_str()),
+            )
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
+            .filter(task::Column::Status.eq(TaskStatus::Queued.as_str()))
+            .filter(task::Column::ExpiresAt.lte(now))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+
+    /// Tasks, newest first.
+    pub async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<StoredTask>, StoreError> {
+        let mut select = task::Entity::find();
+        if let Some(device_id) = filter.device_id {
+            select = select.filter(task::Column::DeviceId.eq(device_id));
+        }
+        if let Some(status) = filter.status {
+            select = select.filter(task::Column::Status.eq(status.as_str()));
+        }
+        if let Some(before) = filter.before_id {
+            select = select.filter(task::Column::Id.lt(before));
+        }
+        select
+            .order_by_desc(task::Column::Id)
+            .limit(std::cmp::max(filter.limit, 1))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(StoredTask::try_from)
+            .collect()
+    }
+
+    /// Cancels a queued task; false when it was not queued (running or ended).
+    pub async fn cancel_task(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.move_task(id, TaskStatus::Queued, TaskStatus::Cancelled, now)
+            .await
+    }
+
+    /// Dismisses a task's fault (it leaves the fault list, its fault is kept for history);
+    /// false when the task was not in fault.
+    pub async fn clear_fault(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.move_task(id, TaskStatus::Fault, TaskStatus::Cancelled, now)
+            .await
+    }
+
+    async fn move_task(
+        &self,
+        id: i64,
+        from: TaskStatus,
+        to: TaskStatus,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = task::Entity::update_many()
+            .col_expr(task::Column::Status, Expr::value(to.as_str()))
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
+            .filter(task::Column::Id.eq(id))
+            .filter(task::Column::Status.eq(from.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// Queues an ended task (fault, expired, cancelled) again, from its first attempt and
+    /// with a new deadline; false when it had not ended or was done.
+    pub async fn retry_task(
+        &self,
+        id: i64,
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = task::Entity::update_many()
+            .col_expr(
+                task::Column::Status,
+                Expr::value(TaskStatus::Queued.as_str()),
+            )
+            .col_expr(task::Column::Attempts, Expr::value(0))
+            .col_expr(task::Column::NextAttemptAt, Expr::value(now))
+            .col_expr(task::Column::ExpiresAt, Expr::value(expires_at))
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
+            .filter(task::Column::Id.eq(id))
+            .filter(task::Column::Status.is_in([
+                TaskStatus::Fault.as_str(),
+                TaskStatus::Expired.as_str(),
+                TaskStatus::Cancelled.as_str(),
+            ]))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
     }
 
     /// The device answered: the task is done, with its response.
@@ -157,6 +346,7 @@ impl Store {
             )
             .col_expr(task::Column::UpdatedAt, Expr::value(now))
             .filter(task::Column::Id.eq(id))
+            .filter(task::Column::Status.is_in(UNFINISHED))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -193,6 +383,7 @@ impl Store {
             )
             .col_expr(task::Column::UpdatedAt, Expr::value(now))
             .filter(task::Column::Id.eq(id))
+            .filter(task::Column::Status.is_in(UNFINISHED))
             .exec(&self.db)
             .await?;
         Ok(())

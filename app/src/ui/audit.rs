@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::feedback::{ErrorNote, RoleGate};
+use super::feedback::{DataTable, ErrorNote, RoleGate};
 use crate::{
     api::audit::list_audit,
     model::{AuditPage as Page, Role},
@@ -67,19 +67,7 @@ fn AuditTable(page: Page, paged: bool) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="table">
-            <thead>
-                <tr>
-                    <th scope="col">"When"</th>
-                    <th scope="col">"Who"</th>
-                    <th scope="col">"Action"</th>
-                    <th scope="col">"Target"</th>
-                    <th scope="col">"Detail"</th>
-                    <th scope="col">"Address"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable columns=&["When", "Who", "Action", "Target", "Detail", "Address"]>{rows}</DataTable>
         <nav class="pager" aria-label="Audit log pages">
             {paged.then(|| view! { <a href="/audit">"← Newest"</a> })}
             {page.older.map(|older| view! { <a href=format!("/audit?before={older}")>"Older entries →"</a> })}

@@ -25,6 +25,68 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
     view! { <p class="notice notice-error" role="alert">{error.to_string()}</p> }
 }
 
+/// A table with a header row of `columns` (an empty name heads an actions column, named
+/// for screen readers only) and `children` as its rows.
+#[component]
+pub fn DataTable(columns: &'static [&'static str], children: Children) -> impl IntoView {
+    let headers = columns
+        .iter()
+        .map(|column| match *column {
+            "" => view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> }
+                .into_any(),
+            name => view! { <th scope="col">{name}</th> }.into_any(),
+        })
+        .collect_view();
+    view! {
+        <table class="table">
+            <thead>
+                <tr>{headers}</tr>
+            </thead>
+            <tbody>{children()}</tbody>
+        </table>
+    }
+}
+
+/// A button that asks before it acts: the first click shows `question` with a confirming
+/// and a cancelling button. `confirming` holds which row of a table is asking (one at a time).
+#[component]
+pub fn ConfirmButton(
+    id: i64,
+    confirming: RwSignal<Option<i64>>,
+    label: &'static str,
+    question: String,
+    confirm_label: &'static str,
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <Show
+            when=move || confirming.get() == Some(id)
+            fallback=move || view! {
+                <button type="button" class="button button-small"
+                    on:click=move |_| confirming.set(Some(id))>
+                    {label}
+                </button>
+            }
+        >
+            <span class="confirm">
+                {question.clone()}
+                <button type="button" class="button button-small button-danger"
+                    on:click=move |_| {
+                        confirming.set(None);
+                        on_confirm.run(());
+                    }>
+                    {confirm_label}
+                </button>
+                <button type="button" class="button button-small button-quiet"
+                    on:click=move |_| confirming.set(None)>
+                    "Cancel"
+                </button>
+            </span>
+        </Show>
+    }
+    .into_any()
+}
+
 /// Shows `children` only to the given roles; everyone else gets a clear refusal. The server
 /// functions behind the page check the role again: this only spares people a broken page.
 #[component]

@@ -101,6 +101,11 @@ const NAV: &[NavItem] = &[
         roles: Role::STAFF,
     },
     NavItem {
+        href: "/api",
+        label: "API",
+        roles: Role::STAFF,
+    },
+    NavItem {
         href: "/users",
         label: "Users",
         roles: Role::ADMIN,

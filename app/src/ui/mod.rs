@@ -1,6 +1,7 @@
 //! The portal's pages and components. Compiled for both the server (rendering) and the
 //! browser (hydration); anything server-only is behind `cfg(feature = "ssr")`.
 
+mod api_access;
 mod audit;
 mod coming_soon;
 mod dashboard;
@@ -17,6 +18,7 @@ use leptos_router::{
 };
 
 use self::{
+    api_access::ApiPage,
     audit::AuditPage,
     coming_soon::{
         CampaignsPage, DevicesPage, DiagnosticsPage, FilesPage, GroupsPage, TemplatesPage,
@@ -75,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("files") view=FilesPage/>
                     <Route path=path!("users") view=UsersPage/>
                     <Route path=path!("audit") view=AuditPage/>
+                    <Route path=path!("api") view=ApiPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::feedback::{ErrorNote, RoleGate};
+use super::feedback::{ConfirmButton, DataTable, ErrorNote, RoleGate};
 use crate::{
     api::users::{CreateUser, ResetPassword, SetUserDisabled, list_users},
     model::{NewPassword, Role, UserView},
@@ -124,49 +124,16 @@ fn UsersTable(
                             on:click=move |_| { set_disabled.dispatch(SetUserDisabled { id, disabled: !disabled }); }>
                             {if disabled { "Enable" } else { "Disable" }}
                         </button>
-                        <Show
-                            when=move || confirming.get() == Some(id)
-                            fallback=move || view! {
-                                <button type="button" class="button button-small"
-                                    on:click=move |_| confirming.set(Some(id))>
-                                    "Reset password"
-                                </button>
-                            }
-                        >
-                            <span class="confirm">
-                                {format!("Reset the password of {name}?")}
-                                <button type="button" class="button button-small button-danger"
-                                    on:click=move |_| {
-                                        confirming.set(None);
-                                        reset.dispatch(ResetPassword { id, password: None });
-                                    }>
-                                    "Reset"
-                                </button>
-                                <button type="button" class="button button-small button-quiet"
-                                    on:click=move |_| confirming.set(None)>
-                                    "Cancel"
-                                </button>
-                            </span>
-                        </Show>
+                        <ConfirmButton id confirming label="Reset password"
+                            question=format!("Reset the password of {name}?") confirm_label="Reset"
+                            on_confirm=Callback::new(move |()| { reset.dispatch(ResetPassword { id, password: None }); })/>
                     </td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <table class="table">
-            <thead>
-                <tr>
-                    <th scope="col">"Username"</th>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col">"Last sign-in"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable columns=&["Username", "Role", "Status", "Created", "Last sign-in", ""]>{rows}</DataTable>
     }
 }
 

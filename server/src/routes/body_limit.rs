@@ -11,6 +11,18 @@ use axum::{
 
 /// The portal's requests are small forms.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
+/// API requests may carry a thousand parameter values.
+pub const MAX_API_BYTES: usize = 1024 * 1024;
+
+/// The portal listener's limit: forms are small, API bodies larger.
+pub async fn limit_portal_body(request: Request, next: Next) -> Response {
+    let max = if request.uri().path().starts_with("/api/v1/") {
+        MAX_API_BYTES
+    } else {
+        MAX_FORM_BYTES
+    };
+    limit_body(State(max), request, next).await
+}
 
 fn too_large(max: usize) -> Response {
     (

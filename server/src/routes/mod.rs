@@ -1,11 +1,13 @@
 //! The two routers: the portal (pages, server functions, assets, health) and the CWMP
 //! endpoint devices talk to. `fn ui_router(state)` so tests can drive it without sockets.
 
+pub mod api;
 mod body_limit;
 mod cwmp;
 mod health;
 mod server_fn_status;
 mod session;
+mod uploads;
 
 use std::sync::{Arc, LazyLock};
 
@@ -15,7 +17,7 @@ use axum::{
     extract::FromRef,
     http::{HeaderName, HeaderValue},
     middleware,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -56,16 +58,14 @@ pub fn ui_router(state: UiState) -> Router {
             move || provide_context(services.clone()),
             move || shell(leptos.clone()),
         )
+        .merge(api::api_router())
         .fallback(leptos_axum::file_and_error_handler::<UiState, _>(shell))
         .layer(middleware::from_fn(server_fn_status::map_error_status))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::attach_identity,
         ))
-        .layer(middleware::from_fn_with_state(
-            MAX_FORM_BYTES,
-            body_limit::limit_body,
-        ))
+        .layer(middleware::from_fn(body_limit::limit_portal_body))
         .layer(security_header("x-content-type-options", "nosniff"))
         .layer(security_header("x-frame-options", "DENY"))
         .layer(security_header("referrer-policy", "same-origin"))
@@ -86,18 +86,29 @@ pub fn cwmp_router(
     endpoint: Arc<CwmpEndpoint>,
     max_body_bytes: usize,
 ) -> Router {
-    let health = Router::new()
+    let others = Router::new()
         .route("/healthz", get(health::alive))
+        .route(
+            "/upload/{device_id}/{kind}/{nonce}/{signature}",
+            put(uploads::receive)
+                .post(uploads::receive)
+                .layer(middleware::from_fn_with_state(
+                    uploads::MAX_UPLOAD_BYTES,
+                    body_limit::limit_body,
+                )),
+        )
         .with_state(services);
     Router::new()
-        .route("/", post(cwmp::post_session))
+        .route(
+            "/",
+            post(cwmp::post_session).layer(middleware::from_fn_with_state(
+                max_body_bytes,
+                body_limit::limit_body,
+            )),
+        )
         .with_state(endpoint)
-        .layer(middleware::from_fn_with_state(
-            max_body_bytes,
-            body_limit::limit_body,
-        ))
-        // Outermost: the limit above applies to the decompressed body.
+        .merge(others)
+        // Outermost: the limits above apply to the decompressed body.
         .layer(RequestDecompressionLayer::new())
-        .merge(health)
         .layer(TraceLayer::new_for_http())
 }

@@ -101,7 +101,31 @@ impl SimClient {
             Ok(_) => device.session_succeeded(),
             Err(_) => device.session_failed(events),
         }
+        // Accepted uploads go out after the session, as a CPE does (HTTP PUT).
+        for (url, file_type) in std::mem::take(&mut device.pending_uploads) {
+            self.put_file(&url, device.upload_content(&file_type))
+                .await?;
+        }
         outcome
+    }
+
+    async fn put_file(&self, url: &str, content: String) -> Result<(), SimError> {
+        let request = Request::put(url)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Full::new(Bytes::from(content)))
+            .map_err(|e| SimError::Http(e.to_string()))?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| SimError::Http(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(SimError::Status {
+                status: response.status().as_u16(),
+                body: format!("upload to {url} refused"),
+            });
+        }
+        Ok(())
     }
 
     async fn converse(

@@ -36,6 +36,8 @@ pub struct SimDevice {
     /// A Reboot or FactoryReset was accepted: act on it after the session.
     pub reboot_requested: Option<String>,
     pub factory_reset_requested: bool,
+    /// Upload requests accepted: (URL, file type), sent by the client after the session.
+    pub pending_uploads: Vec<(String, String)>,
 }
 
 impl SimDevice {
@@ -63,6 +65,7 @@ impl SimDevice {
             bootstrapped: false,
             reboot_requested: None,
             factory_reset_requested: false,
+            pending_uploads: Vec::new(),
         }
     }
 
@@ -121,6 +124,20 @@ impl SimDevice {
         if self.pending_events.is_empty() {
             self.pending_events = events;
         }
+    }
+
+    /// What the device uploads for a file type: its configuration (the tree) or a log.
+    pub fn upload_content(&self, file_type: &str) -> String {
+        if file_type.starts_with('2') || file_type.starts_with('4') {
+            return format!(
+                "{} booted\n{} informed\n",
+                self.id.serial_number, self.id.serial_number
+            );
+        }
+        self.tree
+            .iter()
+            .map(|(name, parameter)| format!("{name}={}\n", parameter.value))
+            .collect()
     }
 
     /// Answers one request from the ACS.
@@ -182,11 +199,15 @@ impl SimDevice {
                 start_time: None,
                 complete_time: None,
             },
-            Message::Upload(_) => Message::UploadResponse {
-                status: 1,
-                start_time: None,
-                complete_time: None,
-            },
+            Message::Upload(upload) => {
+                self.pending_uploads
+                    .push((upload.url.clone(), upload.file_type.clone()));
+                Message::UploadResponse {
+                    status: 1,
+                    start_time: None,
+                    complete_time: None,
+                }
+            }
             Message::GetQueuedTransfers => {
                 Message::GetQueuedTransfersResponse { transfers: vec![] }
             }

@@ -330,3 +330,48 @@ pub async fn start_server(db: &TestDb, extra: &[(&'static str, &str)]) -> Runnin
         .await
         .expect("start")
 }
+
+/// An HTTP request over a real socket (the API tests talk to a started server).
+pub async fn http(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Reply {
+    let response = http_response(method, url, headers, body).await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .expect("read the body")
+        .to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// The response itself, for streaming bodies (server-sent events).
+pub async fn http_response(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> hyper::Response<hyper::body::Incoming> {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<axum::body::Bytes>>();
+    let mut request = hyper::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request
+        .body(http_body_util::Full::new(axum::body::Bytes::from(
+            body.unwrap_or_default(),
+        )))
+        .expect("a request");
+    client.request(request).await.expect("the server answers")
+}

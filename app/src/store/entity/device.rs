@@ -21,6 +21,7 @@ pub struct Model {
     pub parameters: Json,
     pub parameters_version: i64,
     pub tree_complete: bool,
+    pub online_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

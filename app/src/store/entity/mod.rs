@@ -1,8 +1,11 @@
 //! SeaORM entities: the tables as the ORM sees them. Private to `store`.
 
+pub mod api_token;
 pub mod app_user;
 pub mod audit_log;
 pub mod device;
 pub mod device_event;
+pub mod device_tag;
 pub mod setting;
+pub mod stored_file;
 pub mod task;

@@ -1,0 +1,272 @@
+//! Turns a device query (`inventory::query::Filter`) into a SQL condition for SQLite or
+//! PostgreSQL. Summary fields are indexed columns; tags are an indexed EXISTS; parameter
+//! values are read out of the JSON tree (`json_extract` / `->>`). Values are always bound,
+//! never spliced into the SQL.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, IdenStatic,
+    sea_query::{Expr, ExprTrait, SimpleExpr},
+};
+
+use super::{DatabaseKind, entity::device};
+use crate::inventory::query::{Comparison, Field, Filter, Op, Operand, SummaryField};
+
+/// The SQL condition `filter` stands for, evaluated at `now` (for ages and "online").
+pub fn condition(filter: &Filter, kind: DatabaseKind, now: DateTime<Utc>) -> Condition {
+    match filter {
+        Filter::And(terms) => terms.iter().fold(Condition::all(), |all, term| {
+            all.add(condition(term, kind, now))
+        }),
+        Filter::Or(terms) => terms.iter().fold(Condition::any(), |any, term| {
+            any.add(condition(term, kind, now))
+        }),
+        Filter::Not(inner) => condition(inner, kind, now).not(),
+        Filter::Compare(comparison) => Condition::all().add(compare(comparison, kind, now)),
+    }
+}
+
+pub(super) fn summary_column(field: SummaryField) -> device::Column {
+    match field {
+        SummaryField::Id => device::Column::Id,
+        SummaryField::SerialNumber => device::Column::SerialNumber,
+        SummaryField::Oui => device::Column::Oui,
+        SummaryField::ProductClass => device::Column::ProductClass,
+        SummaryField::Manufacturer => device::Column::Manufacturer,
+        SummaryField::SoftwareVersion => device::Column::SoftwareVersion,
+        SummaryField::HardwareVersion => device::Column::HardwareVersion,
+        SummaryField::IpAddress => device::Column::IpAddress,
+        SummaryField::DataModel => device::Column::DataModel,
+        SummaryField::LastInform => device::Column::LastInformAt,
+        SummaryField::Registered => device::Column::RegisteredAt,
+        SummaryField::LastBoot => device::Column::LastBootAt,
+    }
+}
+
+/// SQL text of a column, qualified, for custom expressions.
+fn column_sql(column: device::Column) -> String {
+    format!("\"device\".\"{}\"", column.as_str())
+}
+
+fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> SimpleExpr {
+    let Comparison { field, op, value } = comparison;
+    match field {
+        Field::Online => {
+            let wanted = matches!(
+                (op, value),
+                (Op::Eq, Operand::Bool(true)) | (Op::Ne, Operand::Bool(false))
+            );
+            let until = device::Column::OnlineUntil;
+            if wanted {
+                until.gte(now)
+            } else {
+                until.is_null().or(until.lt(now))
+            }
+        }
+        Field::Tag => {
+            let (test, values) = text_test(kind, "\"device_tag\".\"tag\"", *op, value);
+            let exists = Expr::cust_with_values(
+                format!(
+                    "EXISTS (SELECT 1 FROM \"device_tag\" WHERE \"device_tag\".\"device_id\" = \"device\".\"id\" AND {test})"
+                ),
+                values,
+            );
+            if *op == Op::Ne { exists.not() } else { exists }
+        }
+        Field::Summary(summary) => {
+            let column = summary_column(*summary);
+            match value {
+                Operand::Time(at) => {
+                    ordered(Expr::col((device::Entity, column)), *op, at.resolve(now))
+                }
+                Operand::Number { value, .. } if *summary == SummaryField::Id => {
+                    ordered(Expr::col((device::Entity, column)), *op, *value as i64)
+                }
+                _ => {
+                    let sql = column_sql(column);
+                    let (test, values) = text_test(kind, &sql, *op, value);
+                    let test = Expr::cust_with_values(test, values);
+                    if *op == Op::Ne {
+                        Expr::cust(format!("{sql} IS NULL")).or(test)
+                    } else {
+                        test
+                    }
+                }
+            }
+        }
+        Field::Parameter(name) => parameter_compare(kind, name, *op, value),
+    }
+}
+
+/// `expr op value` for ordered values (times, ids).
+fn ordered<V>(expr: Expr, op: Op, value: V) -> SimpleExpr
+where
+    V: Into<sea_orm::Value>,
+{
+    match op {
+        Op::Eq => expr.eq(value),
+        Op::Ne => expr.ne(value),
+        Op::Lt => expr.lt(value),
+        Op::Le => expr.lte(value),
+        Op::Gt => expr.gt(value),
+        // `~` is refused by the parser for times and ids.
+        Op::Ge | Op::Match => expr.gte(value),
+    }
+}
+
+/// A test of the text expression `sql` (SQL text) against `value`, with its bound values.
+/// The placeholders are `?` for SQLite and `$n` for PostgreSQL (whose JSON `?` operator
+/// would otherwise be ambiguous).
+fn text_test(kind: DatabaseKind, sql: &str, op: Op, value: &Operand) -> (String, Vec<String>) {
+    let placeholder = match kind {
+        DatabaseKind::Sqlite => "?",
+        DatabaseKind::Postgres => "$1",
+    };
+    let text = match value {
+        Operand::Text(text) | Operand::Number { text, .. } => text.clone(),
+        Operand::Prefix(prefix) => prefix.clone(),
+        Operand::Regex(pattern) => pattern.clone(),
+        Operand::Bool(b) => b.to_string(),
+        Operand::Time(_) => String::new(),
+    };
+    match (op, value) {
+        (Op::Match, Operand::Regex(_)) => match kind {
+            DatabaseKind::Sqlite => (format!("{sql} REGEXP {placeholder}"), vec![text]),
+            DatabaseKind::Postgres => (format!("{sql} ~ {placeholder}"), vec![text]),
+        },
+        (Op::Match, _) => match kind {
+            // GLOB and LIKE are both case-sensitive here, and can use an index.
+            DatabaseKind::Sqlite => (
+                format!("{sql} GLOB {placeholder}"),
+                vec![format!("{}*", escape_glob(&text))],
+            ),
+            DatabaseKind::Postgres => (
+                format!("{sql} LIKE {placeholder}"),
+                vec![format!("{}%", escape_like(&text))],
+            ),
+        },
+        // Tags and text columns: `!=` is the negation of `=` (the caller adds NULLs).
+        (Op::Eq | Op::Ne, _) => (
+            format!(
+                "{sql} {} {placeholder}",
+                if op == Op::Eq { "=" } else { "<>" }
+            ),
+            vec![text],
+        ),
+        (Op::Lt | Op::Le | Op::Gt | Op::Ge, _) => {
+            (format!("{sql} {} {placeholder}", op.symbol()), vec![text])
+        }
+    }
+}
+
+/// A parameter's value compared; devices without the parameter never match, except `!=`.
+fn parameter_compare(kind: DatabaseKind, name: &str, op: Op, value: &Operand) -> SimpleExpr {
+    // The value expression takes its own bound argument (the path or the name).
+    let (value_sql, path) = match kind {
+        DatabaseKind::Sqlite => (
+            "json_extract(\"device\".\"parameters\", ?)".to_owned(),
+            format!("$.\"{name}\".v"),
+        ),
+        DatabaseKind::Postgres => (
+            "(\"device\".\"parameters\" -> $1 ->> 'v')".to_owned(),
+            name.to_owned(),
+        ),
+    };
+    match (op, value) {
+        (Op::Lt | Op::Le | Op::Gt | Op::Ge, Operand::Number { value: number, .. }) => {
+            // Numbers compare as numbers; text that is not a number never matches.
+            let sql = match kind {
+                DatabaseKind::Sqlite => format!(
+                    "(CASE WHEN {value_sql} GLOB '[0-9]*' OR {value_sql} GLOB '-[0-9]*' THEN CAST({value_sql} AS REAL) END) {} ?",
+                    op.symbol()
+                ),
+                DatabaseKind::Postgres => format!(
+                    "(CASE WHEN {value_sql} ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN ({value_sql})::double precision END) {} $2",
+                    op.symbol()
+                ),
+            };
+            let values: Vec<sea_orm::Value> = match kind {
+                // Each `?` is its own placeholder: the path is bound once per use.
+                DatabaseKind::Sqlite => vec![
+                    path.clone().into(),
+                    path.clone().into(),
+                    path.into(),
+                    (*number).into(),
+                ],
+                DatabaseKind::Postgres => vec![path.into(), (*number).into()],
+            };
+            Expr::cust_with_values(sql, values)
+        }
+        _ => {
+            let (test, values) = match kind {
+                DatabaseKind::Sqlite => text_test(kind, &value_sql, op, value),
+                DatabaseKind::Postgres => {
+                    // The path is $1, the compared value $2.
+                    let (test, values) = text_test(kind, &value_sql, op, value);
+                    (replace_last_placeholder(&test), values)
+                }
+            };
+            let mut bound: Vec<String> = vec![path];
+            bound.extend(values);
+            let test = Expr::cust_with_values(test, bound);
+            if op == Op::Ne {
+                let missing = match kind {
+                    DatabaseKind::Sqlite => Expr::cust_with_values(
+                        format!("{value_sql} IS NULL"),
+                        [format!("$.\"{name}\".v")],
+                    ),
+                    DatabaseKind::Postgres => {
+                        Expr::cust_with_values(format!("{value_sql} IS NULL"), [name.to_owned()])
+                    }
+                };
+                missing.or(test)
+            } else {
+                test
+            }
+        }
+    }
+}
+
+/// In a PostgreSQL test built by `text_test` (value as `$1`) whose left side already uses
+/// `$1`, the value becomes `$2`.
+fn replace_last_placeholder(test: &str) -> String {
+    match test.rfind("$1") {
+        Some(at) => format!("{}$2{}", &test[..at], &test[at + 2..]),
+        None => test.to_owned(),
+    }
+}
+
+/// Escapes GLOB's special characters: each becomes a one-character class.
+fn escape_glob(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '*' | '?' | '[' => format!("[{c}]"),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Escapes LIKE's special characters with PostgreSQL's default escape, the backslash.
+fn escape_like(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '%' | '_' | '\\' => format!("\\{c}"),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_are_escaped() {
+        assert_eq!(escape_glob("a*b?c[d]"), "a[*]b[?]c[[]d]");
+        assert_eq!(escape_like("50%_a\\"), "50\\%\\_a\\\\");
+        assert_eq!(
+            replace_last_placeholder("(x -> $1 ->> 'v') = $1"),
+            "(x -> $1 ->> 'v') = $2"
+        );
+    }
+}

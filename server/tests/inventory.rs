@@ -1,0 +1,110 @@
+//! The inventory's Inform paths on SQLite and PostgreSQL: an Inform that changes nothing
+//! touches only the summary (the tree is neither read nor written), one that changes a
+//! value goes the full way, and odd names never break either.
+
+mod common;
+
+use app::store::{DeviceKey, InformOutcome, InformRecord, Store};
+use chrono::{Duration, Utc};
+use common::{Backend, TestDb};
+
+fn inform(software: &str, extra: &[(&str, &str)]) -> InformRecord {
+    let mut parameters = vec![
+        (
+            "Device.DeviceInfo.SoftwareVersion".to_owned(),
+            software.to_owned(),
+            "xsd:string".to_owned(),
+        ),
+        (
+            "Device.ManagementServer.PeriodicInformInterval".to_owned(),
+            "600".to_owned(),
+            "xsd:unsignedInt".to_owned(),
+        ),
+    ];
+    parameters.extend(
+        extra
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned(), "xsd:string".to_owned())),
+    );
+    InformRecord {
+        manufacturer: "Acme".into(),
+        software_version: Some(software.into()),
+        hardware_version: None,
+        data_model: Some("Device".into()),
+        ip_address: Some("192.0.2.7".into()),
+        connection_request_url: None,
+        cwmp_version: "cwmp-1-2".into(),
+        booted: false,
+        bootstrap: false,
+        events: vec![("2 PERIODIC".into(), String::new())],
+        parameters,
+    }
+}
+
+async fn record(
+    store: &Store,
+    key: &DeviceKey,
+    record: &InformRecord,
+    at: chrono::DateTime<Utc>,
+) -> app::store::StoredDevice {
+    match store
+        .record_inform(key, record, true, at)
+        .await
+        .expect("recorded")
+    {
+        InformOutcome::Known(device) | InformOutcome::Registered(device) => device,
+        InformOutcome::Refused => panic!("refused"),
+    }
+}
+
+async fn informs_that_change_nothing_leave_the_tree_alone(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let key = DeviceKey {
+        oui: "00D09E".into(),
+        product_class: "GW".into(),
+        serial_number: "S1".into(),
+    };
+    let start = Utc::now();
+    let first = record(&store, &key, &inform("1.0", &[]), start).await;
+    let version = "Device.DeviceInfo.SoftwareVersion";
+
+    // Unchanged: the summary moves on, the stored value keeps the time it was read.
+    let later = start + Duration::seconds(600);
+    let second = record(&store, &key, &inform("1.0", &[]), later).await;
+    assert_eq!(second.id, first.id);
+    assert_eq!(second.last_inform_at, later);
+    assert_eq!(
+        second.online_until,
+        Some(later + Duration::seconds(600 + 300 + 60)),
+        "the interval read from the tree"
+    );
+    let tree = store.device_parameters(first.id).await.unwrap();
+    assert_eq!(tree[version].read_at, start.timestamp());
+    let events = store.device_events(first.id, 10).await.unwrap();
+    assert_eq!(events.len(), 2, "events are recorded on both paths");
+
+    // Changed: the full path stores the new value with its time.
+    let third_at = later + Duration::seconds(600);
+    let third = record(&store, &key, &inform("2.0", &[]), third_at).await;
+    assert_eq!(third.software_version.as_deref(), Some("2.0"));
+    let tree = store.device_parameters(first.id).await.unwrap();
+    assert_eq!(tree[version].value.as_deref(), Some("2.0"));
+    assert_eq!(tree[version].read_at, third_at.timestamp());
+
+    // A name no JSON path should carry takes the full path, and is stored as sent.
+    let odd = "Device.X_VENDOR.Odd\"Name";
+    record(&store, &key, &inform("2.0", &[(odd, "v")]), third_at).await;
+    record(
+        &store,
+        &key,
+        &inform("2.0", &[(odd, "v")]),
+        third_at + Duration::seconds(1),
+    )
+    .await;
+    let tree = store.device_parameters(first.id).await.unwrap();
+    assert_eq!(tree[odd].value.as_deref(), Some("v"));
+    db.cleanup().await;
+}
+
+on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
