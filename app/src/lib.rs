@@ -10,6 +10,7 @@
 //!   bundle of both that the server hands to every request.
 //! - `cwmp` (ssr only): the TR-069 codec, pure and without I/O.
 //! - `events` (ssr only): the in-process bus of device events (SSE, waiting on tasks).
+//! - `http_auth` (ssr only): Basic and Digest, both ways (pure).
 //! - `inventory` (ssr only): the device query language (pure).
 //! - `openapi` (ssr only): the REST API's OpenAPI document (served, and shown in the portal).
 //! - `acs` (ssr only): the engine; `acs::session` is the CWMP session state machine (sans-IO).
@@ -27,6 +28,8 @@ pub mod auth;
 pub mod cwmp;
 #[cfg(feature = "ssr")]
 pub mod events;
+#[cfg(feature = "ssr")]
+pub mod http_auth;
 #[cfg(feature = "ssr")]
 pub mod inventory;
 #[cfg(feature = "ssr")]

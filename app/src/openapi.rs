@@ -150,7 +150,7 @@ fn paths() -> Value {
     let device_tasks_parameters = device_and(task_list_parameters(true));
     let device_faults_parameters = device_and(task_list_parameters(false));
     let queue_description = format!(
-        "Queues a request for the device's next session. Without `expires_in` the task expires after {} days in the queue.",
+        "Queues a request for the device's next session. With `wait`, the device is woken at once (Connection Request) and the answer carries `wake`, saying how that went (the wait runs either way). Without `expires_in` the task expires after {} days in the queue.",
         DEFAULT_EXPIRY_SECONDS / 86_400
     );
     json!({
@@ -187,6 +187,25 @@ fn paths() -> Value {
             "Adds and removes tags (1–64 letters, digits and _ - . :); returns the device's tags.",
             vec![device_id()], Some("TagChange"),
             json!({"200": json_response("The device's tags.", "Tags"), "404": error_response("No such device.")}))},
+        "/api/v1/devices/{id}/wake": {"post": operation("wakeDevice", "devices", "Wake a device",
+            "Sends a Connection Request so the device opens a session now. With `wait`, also waits for the session to begin. Failures say why: `no_url`, `bad_url`, `behind_nat`, `no_credentials` (409); `unreachable`, `auth_failed`, `unsupported_challenge`, `refused` (502); `timeout`, `no_session` (504).",
+            vec![device_id(), query("wait", "Seconds to wait for the session to begin.", json!({"type": "integer", "minimum": 0, "maximum": MAX_WAIT_SECONDS}))],
+            None,
+            json!({"200": json_response("The device agreed (and, with `wait`, its session began).", "Wake"),
+                   "404": error_response("No such device."),
+                   "409": error_response("The device cannot be woken as it is."),
+                   "502": error_response("The device or the path to it refused."),
+                   "504": error_response("No answer or no session in time.")}))},
+        "/api/v1/devices/{id}/connection-request-credentials": {
+            "put": operation("setConnectionRequestCredentials", "devices", "Set a device's Connection Request credentials",
+                "What the device expects on its Connection Request endpoint (its ManagementServer.ConnectionRequestUsername and Password). Admins only; never readable back.",
+                vec![device_id()], Some("ConnectionRequestCredentials"),
+                json!({"204": {"description": "Stored."}, "404": error_response("No such device.")})),
+            "delete": operation("clearConnectionRequestCredentials", "devices", "Forget a device's Connection Request credentials",
+                "The configured default applies again. Admins only.",
+                vec![device_id()], None,
+                json!({"204": {"description": "Forgotten (or there were none)."}, "404": error_response("No such device.")})),
+        },
         "/api/v1/devices/{id}/tasks": {
             "post": operation("queueTask", "tasks", "Queue a task",
                 &queue_description,
@@ -280,6 +299,16 @@ fn schemas() -> Value {
         "Parameters": {"type": "object", "required": ["device_id", "parameters"], "properties": {
             "device_id": {"type": "integer", "format": "int64"},
             "parameters": {"type": "array", "items": {"$ref": "#/components/schemas/Parameter"}}}},
+        "Wake": {"type": "object", "required": ["woken", "already_woken"], "properties": {
+            "woken": {"type": "boolean"},
+            "method": {"type": "string", "enum": ["http"]},
+            "took_ms": {"type": "integer", "description": "From sending to the device's yes."},
+            "already_woken": {"type": "boolean", "description": "A wake-up sent moments ago is still on its way; none was sent now."},
+            "code": {"type": "string", "description": "Why the device was not woken."},
+            "message": {"type": "string"}}},
+        "ConnectionRequestCredentials": {"type": "object", "required": ["username", "password"], "additionalProperties": false, "properties": {
+            "username": {"type": "string", "minLength": 1, "maxLength": 256},
+            "password": {"type": "string", "minLength": 1, "maxLength": 256, "format": "password"}}},
         "TagChange": {"type": "object", "properties": {
             "add": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
             "remove": {"type": "array", "items": {"type": "string"}, "maxItems": 100}}},
@@ -320,7 +349,8 @@ fn schemas() -> Value {
             "result": {"type": ["object", "null"], "description": "The device's answer: parameters, status, instance_number, ..."},
             "fault": {"type": ["object", "null"], "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}},
             "attempts": {"type": "integer"}, "next_attempt_at": time, "expires_at": nullable_time,
-            "created_by": {"type": "string"}, "created_at": time, "updated_at": time}},
+            "created_by": {"type": "string"}, "created_at": time, "updated_at": time,
+            "wake": {"$ref": "#/components/schemas/Wake", "description": "How waking the device went (queueing with `wait` only)."}}},
         "TaskPage": {"type": "object", "required": ["tasks"], "properties": {
             "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
             "next_before": {"type": "integer", "format": "int64"}}},

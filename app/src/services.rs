@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    acs::uploads::UploadSigner,
+    acs::{uploads::UploadSigner, wake::DeviceWaker},
     auth::{LoginThrottle, TokenKeys},
     events::EventBus,
     store::{AuditAction, AuditRecord, Store, StoreError},
@@ -25,6 +25,8 @@ pub struct Services {
     pub events: EventBus,
     /// Signs the URLs devices upload files to.
     pub uploads: UploadSigner,
+    /// Gets devices to open a session now (Connection Requests).
+    pub waker: DeviceWaker,
 }
 
 /// Who did something, for the audit trail.

@@ -10,6 +10,7 @@ mod m20261124_000001_users_and_audit;
 mod m20261124_000002_devices;
 mod m20261124_000003_tasks;
 mod m20261124_000004_api;
+mod m20261124_000005_connection_requests;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_devices::Migration),
             Box::new(m20261124_000003_tasks::Migration),
             Box::new(m20261124_000004_api::Migration),
+            Box::new(m20261124_000005_connection_requests::Migration),
         ]
     }
 }

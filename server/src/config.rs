@@ -27,6 +27,10 @@ pub const KEYS: &[&str] = &[
     "cwmp_session_timeout_seconds",
     "register_unknown_devices",
     "admin_password",
+    "connection_request_username",
+    "connection_request_password",
+    "connection_request_timeout_seconds",
+    "connection_requests_per_second",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,6 +98,16 @@ pub struct Flags {
     /// Register devices on their first Inform (true) or refuse unknown ones (false).
     #[arg(long, env = "OSPREY_REGISTER_UNKNOWN_DEVICES")]
     pub register_unknown_devices: Option<String>,
+    /// Connection Request username for devices without credentials of their own (the
+    /// password comes from OSPREY_CONNECTION_REQUEST_PASSWORD or the file, never a flag).
+    #[arg(long, env = "OSPREY_CONNECTION_REQUEST_USERNAME")]
+    pub connection_request_username: Option<String>,
+    /// Seconds a Connection Request may take before the device counts as unreachable.
+    #[arg(long, env = "OSPREY_CONNECTION_REQUEST_TIMEOUT_SECONDS")]
+    pub connection_request_timeout_seconds: Option<String>,
+    /// Connection Requests the ACS sends per second at most (bulk actions queue behind it).
+    #[arg(long, env = "OSPREY_CONNECTION_REQUESTS_PER_SECOND")]
+    pub connection_requests_per_second: Option<String>,
 }
 
 /// Raw values by key, before checking: one layer (flags+environment, or the file).
@@ -118,6 +132,18 @@ impl Flags {
                 &self.cwmp_session_timeout_seconds,
             ),
             ("register_unknown_devices", &self.register_unknown_devices),
+            (
+                "connection_request_username",
+                &self.connection_request_username,
+            ),
+            (
+                "connection_request_timeout_seconds",
+                &self.connection_request_timeout_seconds,
+            ),
+            (
+                "connection_requests_per_second",
+                &self.connection_requests_per_second,
+            ),
         ];
         pairs
             .into_iter()
@@ -186,6 +212,10 @@ pub struct Config {
     pub register_unknown_devices: bool,
     /// The first admin's password (only used when there are no users yet).
     pub admin_password: Option<String>,
+    /// Connection Request credentials for devices without their own.
+    pub connection_request_default: Option<app::http_auth::Credentials>,
+    pub connection_request_timeout_seconds: u32,
+    pub connection_requests_per_second: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -211,6 +241,18 @@ impl std::fmt::Debug for Config {
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "***"),
             )
+            .field(
+                "connection_request_default",
+                &self.connection_request_default,
+            )
+            .field(
+                "connection_request_timeout_seconds",
+                &self.connection_request_timeout_seconds,
+            )
+            .field(
+                "connection_requests_per_second",
+                &self.connection_requests_per_second,
+            )
             .finish()
     }
 }
@@ -235,6 +277,9 @@ impl Config {
         let mut env_only = Layer::new();
         if let Ok(password) = std::env::var("OSPREY_ADMIN_PASSWORD") {
             env_only.insert("admin_password", password);
+        }
+        if let Ok(password) = std::env::var("OSPREY_CONNECTION_REQUEST_PASSWORD") {
+            env_only.insert("connection_request_password", password);
         }
         Config::resolve(&[flags.layer(), env_only, file])
     }
@@ -329,6 +374,46 @@ impl Config {
                 .map_err(|message| invalid("admin_password", message))?;
         }
 
+        let connection_request_default = match (
+            get("connection_request_username"),
+            get("connection_request_password"),
+        ) {
+            (None, None) => None,
+            (Some(username), Some(password)) if !username.is_empty() => {
+                Some(app::http_auth::Credentials {
+                    username: username.to_owned(),
+                    password: password.to_owned(),
+                })
+            }
+            (Some(_), Some(_)) => {
+                return Err(invalid("connection_request_username", "is empty"));
+            }
+            (Some(_), None) => {
+                return Err(invalid(
+                    "connection_request_password",
+                    "is missing: set it with the username (environment or file)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "connection_request_username",
+                    "is missing: set it with the password",
+                ));
+            }
+        };
+        let connection_request_timeout_seconds = parse_number(
+            "connection_request_timeout_seconds",
+            get("connection_request_timeout_seconds"),
+            5,
+            1..=60,
+        )?;
+        let connection_requests_per_second = parse_number(
+            "connection_requests_per_second",
+            get("connection_requests_per_second"),
+            50,
+            1..=10_000,
+        )?;
+
         Ok(Config {
             database_url,
             ui_listen,
@@ -344,6 +429,11 @@ impl Config {
             cwmp_session_timeout_seconds: u32::try_from(cwmp_session_timeout_seconds).unwrap_or(30),
             register_unknown_devices,
             admin_password,
+            connection_request_default,
+            connection_request_timeout_seconds: u32::try_from(connection_request_timeout_seconds)
+                .unwrap_or(5),
+            connection_requests_per_second: u32::try_from(connection_requests_per_second)
+                .unwrap_or(50),
         })
     }
 
@@ -491,6 +581,30 @@ mod tests {
             assert!(error.contains(expected), "{key}: {error}");
             assert!(!error.contains('\n'), "{key}: {error}");
         }
+    }
+
+    #[test]
+    fn connection_request_defaults_come_in_pairs_and_stay_hidden() {
+        let config = Config::resolve(&[layer(&[
+            ("connection_request_username", "acs"),
+            ("connection_request_password", "s3cret-pass"),
+        ])])
+        .unwrap();
+        let default = config.connection_request_default.clone().unwrap();
+        assert_eq!(
+            (default.username.as_str(), default.password.as_str()),
+            ("acs", "s3cret-pass")
+        );
+        assert!(!format!("{config:?}").contains("s3cret"));
+        assert_eq!(config.connection_request_timeout_seconds, 5);
+        for half in [
+            ("connection_request_username", "acs"),
+            ("connection_request_password", "x"),
+        ] {
+            let error = Config::resolve(&[layer(&[half])]).unwrap_err();
+            assert!(error.to_string().contains("missing"), "{error}");
+        }
+        assert!(Config::resolve(&[layer(&[("connection_request_timeout_seconds", "0")])]).is_err());
     }
 
     #[test]

@@ -6,7 +6,11 @@ use std::{net::SocketAddr, sync::Arc};
 
 use app::{
     acs::endpoint::{CwmpEndpoint, EndpointConfig},
-    acs::uploads::UploadSigner,
+    acs::{
+        uploads::UploadSigner,
+        wake::{DeviceWaker, WakeSettings},
+        wake_limit::WakeLimits,
+    },
     auth::{
         LoginThrottle, TokenKeys, generate_password, generate_secret, hash_password_off_thread,
     },
@@ -158,14 +162,31 @@ pub async fn prepare(
         Duration::minutes(i64::from(config.session_idle_minutes)),
         Duration::hours(MAX_SESSION_HOURS),
     );
+    let events = EventBus::new();
+    let waker = DeviceWaker::new(
+        store.clone(),
+        events.clone(),
+        WakeSettings {
+            timeout: std::time::Duration::from_secs(u64::from(
+                config.connection_request_timeout_seconds,
+            )),
+            default_credentials: config.connection_request_default.clone(),
+            limits: WakeLimits {
+                per_second: config.connection_requests_per_second,
+                ..WakeLimits::default()
+            },
+            ..WakeSettings::default()
+        },
+    );
     let services = Services {
         store,
         tokens: Arc::new(tokens),
         throttle: LoginThrottle::default(),
         secure_cookies: config.secure_cookies(),
         cwmp_url: cwmp_url.into(),
-        events: EventBus::new(),
+        events,
         uploads: UploadSigner::new(secret.as_bytes()),
+        waker,
     };
     let first_admin = ensure_first_admin(&services, config.admin_password.as_deref()).await?;
     Ok((services, first_admin))

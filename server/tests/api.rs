@@ -15,6 +15,7 @@ use server::{
         client::{Chaos, Dice, SimClient},
         device::SimDevice,
         model::DataModel,
+        wakeable::WakeableDevice,
     },
     startup::Running,
 };
@@ -51,6 +52,16 @@ impl Api {
     async fn post(&self, path: &str, body: Value) -> Reply {
         http(
             "POST",
+            &format!("{}{path}", self.base),
+            &self.headers(),
+            Some(body.to_string()),
+        )
+        .await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> Reply {
+        http(
+            "PUT",
             &format!("{}{path}", self.base),
             &self.headers(),
             Some(body.to_string()),
@@ -107,8 +118,12 @@ struct Fixture {
 
 impl Fixture {
     async fn new(backend: Backend) -> Fixture {
+        Fixture::with_settings(backend, &[]).await
+    }
+
+    async fn with_settings(backend: Backend, settings: &[(&'static str, &str)]) -> Fixture {
         let db = TestDb::new(backend).await;
-        let running = start_server(&db, &[]).await;
+        let running = start_server(&db, settings).await;
         let client = SimClient::new(&format!("http://{}/", running.cwmp_address)).unwrap();
         let base = format!("http://{}", running.ui_address);
         let admin_cookie = sign_in(&base, "admin", ADMIN_PASSWORD).await;
@@ -890,6 +905,7 @@ async fn the_openapi_document_is_served(backend: Backend) {
             "get" if path.ends_with("/events") => continue,
             "get" => fixture.admin.get(&path).await,
             "post" => fixture.admin.post(&path, json!({})).await,
+            "put" => fixture.admin.put(&path, json!({})).await,
             "delete" => fixture.admin.delete(&path).await,
             other => panic!("method {other}"),
         };
@@ -909,7 +925,183 @@ async fn the_openapi_document_is_served(backend: Backend) {
     fixture.finish().await;
 }
 
+/// A device that serves Connection Requests with Digest, registered by its first session.
+async fn wakeable_device(fixture: &Fixture, index: u32) -> (WakeableDevice, i64) {
+    let mut device = SimDevice::new(index, DataModel::Tr181);
+    device.set_connection_request_credentials("cr-user", "cr-secret");
+    let mut wakeable = WakeableDevice::spawn(fixture.client.clone(), device, None)
+        .await
+        .unwrap();
+    let report = wakeable
+        .wait_for(Duration::from_secs(30), |report| report.sessions >= 1)
+        .await
+        .expect("the first session");
+    assert_eq!(report.last_error, None);
+    let id = fixture.id_of(&*wakeable.device().await).await;
+    (wakeable, id)
+}
+
+async fn a_woken_device_runs_its_task_at_once(backend: Backend) {
+    let fixture = Fixture::new(backend).await;
+    let (mut wakeable, id) = wakeable_device(&fixture, 1).await;
+    let credentials = format!("/api/v1/devices/{id}/connection-request-credentials");
+    let reply = fixture
+        .admin
+        .put(
+            &credentials,
+            json!({"username": "cr-user", "password": "cr-secret"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+
+    // Waking alone, waiting one second for the session to begin: the API bounds the time.
+    let reply = fixture
+        .admin
+        .post(&format!("/api/v1/devices/{id}/wake?wait=1"), json!({}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["woken"], true);
+    assert_eq!(reply.json()["method"], "http");
+    wakeable
+        .wait_for(Duration::from_secs(10), |report| report.sessions >= 2)
+        .await
+        .expect("the woken session");
+
+    // A task queued with `wait` wakes the device and comes back done.
+    let reply = fixture
+        .admin
+        .post(
+            &format!("/api/v1/devices/{id}/tasks?wait=30"),
+            json!({"kind": "get", "names": ["Device.DeviceInfo.UpTime"]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let task = reply.json();
+    assert_eq!(task["status"], "done", "{task}");
+    assert_eq!(task["wake"]["woken"], true, "{task}");
+    let report = wakeable.report();
+    assert_eq!((report.woken, report.refused), (2, 0), "{report:?}");
+    // The last session reported why it happened.
+    assert!(
+        fixture
+            .running
+            .services
+            .store
+            .device_events(id, 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|(code, _, _)| code == "6 CONNECTION REQUEST")
+    );
+    wakeable.stop().await;
+    fixture.finish().await;
+}
+
+async fn failed_wake_ups_say_why(backend: Backend) {
+    let fixture = Fixture::new(backend).await;
+    let (wakeable, id) = wakeable_device(&fixture, 2).await;
+    let wake = format!("/api/v1/devices/{id}/wake");
+
+    // The device asks for credentials and the ACS has none for it.
+    let reply = fixture.admin.post(&wake, json!({})).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert_eq!(error_of(&reply).0, "no_credentials");
+
+    // Wrong ones: the device refuses, and says so.
+    let credentials = format!("/api/v1/devices/{id}/connection-request-credentials");
+    let reply = fixture
+        .admin
+        .put(
+            &credentials,
+            json!({"username": "cr-user", "password": "guess"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    let reply = fixture.admin.post(&wake, json!({})).await;
+    assert_eq!(reply.status, StatusCode::BAD_GATEWAY, "{}", reply.body);
+    assert_eq!(error_of(&reply).0, "auth_failed");
+    assert_eq!(wakeable.report().refused, 1);
+
+    // A task queued with `wait` says why the device was not woken when the wait runs out.
+    let reply = fixture
+        .admin
+        .post(
+            &format!("/api/v1/devices/{id}/tasks?wait=1"),
+            json!({"kind": "reboot"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    assert_eq!(reply.json()["status"], "queued");
+    assert_eq!(reply.json()["wake"]["code"], "auth_failed");
+
+    // Credentials are for admins, checked, and never shown back.
+    let helpdesk = fixture.token("helpdesk", "helpdesk").await;
+    let reply = helpdesk
+        .put(&credentials, json!({"username": "x", "password": "y"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = fixture
+        .admin
+        .put(&credentials, json!({"username": "", "password": "y"}))
+        .await;
+    assert_eq!(
+        error_of(&reply),
+        ("invalid".to_owned(), Some("username".to_owned()))
+    );
+    let device = fixture.admin.get(&format!("/api/v1/devices/{id}")).await;
+    assert!(!device.body.contains("guess"), "{}", device.body);
+
+    // A device that is gone: its endpoint no longer answers.
+    wakeable.stop().await;
+    let reply = fixture.admin.delete(&credentials).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let reply = fixture.admin.post(&wake, json!({})).await;
+    assert_eq!(reply.status, StatusCode::BAD_GATEWAY, "{}", reply.body);
+    assert_eq!(error_of(&reply).0, "unreachable");
+
+    let reply = fixture
+        .admin
+        .post("/api/v1/devices/999999/wake", json!({}))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    fixture.finish().await;
+}
+
+async fn the_default_credentials_wake_devices_without_their_own(backend: Backend) {
+    let fixture = Fixture::with_settings(
+        backend,
+        &[
+            ("connection_request_username", "cr-user"),
+            ("connection_request_password", "cr-secret"),
+        ],
+    )
+    .await;
+    let (mut wakeable, id) = wakeable_device(&fixture, 3).await;
+    let reply = fixture
+        .admin
+        .post(&format!("/api/v1/devices/{id}/wake?wait=10"), json!({}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Its session began, so the next wake-up is a new request (not "already woken").
+    wakeable
+        .wait_for(Duration::from_secs(10), |report| report.sessions >= 2)
+        .await
+        .expect("the woken session");
+    let reply = fixture
+        .admin
+        .post(&format!("/api/v1/devices/{id}/wake"), json!({}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["already_woken"], false, "{}", reply.body);
+    assert_eq!(wakeable.report().woken, 2);
+    wakeable.stop().await;
+    fixture.finish().await;
+}
+
 on_both_databases!(
+    a_woken_device_runs_its_task_at_once,
+    the_default_credentials_wake_devices_without_their_own,
+    failed_wake_ups_say_why,
     callers_are_authenticated_and_role_checked,
     devices_are_listed_filtered_paged_and_exported,
     bad_input_gets_a_clear_error,

@@ -1,6 +1,7 @@
 //! The ACS engine: what happens in a CWMP session and what the ACS asks devices to do.
 //! Pure where it can be: `session` turns messages into replies and effects without I/O.
 
+pub mod connection_request;
 pub mod discovery;
 pub mod endpoint;
 pub mod learn;
@@ -10,3 +11,5 @@ pub mod task_spec;
 pub mod tasks;
 pub mod uploads;
 pub mod wait;
+pub mod wake;
+pub mod wake_limit;

@@ -41,6 +41,9 @@ pub enum AuditAction {
     TaskCancelled,
     TaskRetried,
     FaultCleared,
+    DeviceWoken,
+    ConnectionCredentialsSet,
+    ConnectionCredentialsCleared,
 }
 
 impl AuditAction {
@@ -62,6 +65,9 @@ impl AuditAction {
             AuditAction::TaskCancelled => "task_cancelled",
             AuditAction::TaskRetried => "task_retried",
             AuditAction::FaultCleared => "fault_cleared",
+            AuditAction::DeviceWoken => "device_woken",
+            AuditAction::ConnectionCredentialsSet => "connection_credentials_set",
+            AuditAction::ConnectionCredentialsCleared => "connection_credentials_cleared",
         }
     }
 }

@@ -8,6 +8,7 @@ mod audit;
 mod connect;
 mod device_filter;
 mod device_list;
+mod device_secrets;
 mod devices;
 mod entity;
 mod files;
@@ -21,6 +22,7 @@ pub use connect::{DatabaseKind, redact_url};
 pub use device_list::{
     Cursor, DevicePage, DeviceQuery, DeviceSort, ListedDevice, MAX_PAGE_SIZE, SortKey, is_tag,
 };
+pub use device_secrets::WakeTarget;
 pub use devices::{
     DeviceKey, InformOutcome, InformRecord, ParameterTree, StoredDevice, StoredParameter,
     TreeChanges, online_deadline,

@@ -4,6 +4,8 @@
 //! misbehaviour. Stops by itself after `--cycles` rounds or `--duration` seconds.
 //!
 //! Example: `cpe-sim --url http://127.0.0.1:7547/ --devices 1000 --concurrency 64 --cycles 3`
+//! With `--wakeable`, each device also serves a Connection Request endpoint and opens a
+//! session when the ACS wakes it: `cpe-sim --wakeable --devices 5 --cr-username cpe`.
 
 use std::{
     process::ExitCode,
@@ -16,6 +18,7 @@ use server::sim::{
     client::{Chaos, Dice, SimClient},
     device::SimDevice,
     model::DataModel,
+    wakeable::WakeableDevice,
 };
 use tokio::{sync::Semaphore, task::JoinSet};
 
@@ -64,6 +67,17 @@ struct Args {
     /// Drop this share of sessions (percent) midway.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     drop_percent: u8,
+    /// Each device serves a Connection Request endpoint on 127.0.0.1 (a free port, Digest
+    /// authentication) and opens a session when woken, besides one every `--interval`
+    /// seconds. Runs until `--duration` or Ctrl-C; `--cycles` does not apply.
+    #[arg(long)]
+    wakeable: bool,
+    /// The Connection Request username the wakeable devices expect (none: no authentication).
+    #[arg(long, default_value = "")]
+    cr_username: String,
+    /// The Connection Request password the wakeable devices expect.
+    #[arg(long, env = "CPE_SIM_CR_PASSWORD", default_value = "")]
+    cr_password: String,
 }
 
 #[tokio::main]
@@ -95,6 +109,10 @@ async fn main() -> ExitCode {
             SimDevice::new(index, model)
         })
         .collect();
+
+    if args.wakeable {
+        return run_wakeable(&args, client, devices).await;
+    }
 
     let started = Instant::now();
     let mut latencies = Vec::new();
@@ -161,6 +179,53 @@ async fn main() -> ExitCode {
     }
     let injected = args.fault_percent > 0 || args.drop_percent > 0;
     if failures > 0 && !injected {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `--wakeable`: every device waits for Connection Requests (and its periodic interval).
+async fn run_wakeable(args: &Args, client: SimClient, devices: Vec<SimDevice>) -> ExitCode {
+    let periodic = (args.interval > 0).then(|| Duration::from_secs(args.interval));
+    let mut running = Vec::with_capacity(devices.len());
+    for mut device in devices {
+        device.set_connection_request_credentials(&args.cr_username, &args.cr_password);
+        let serial = device.id.serial_number.clone();
+        match WakeableDevice::spawn(client.clone(), device, periodic).await {
+            Ok(wakeable) => {
+                println!("{serial} {}", wakeable.url);
+                running.push((serial, wakeable));
+            }
+            Err(error) => {
+                eprintln!("cpe-sim: cannot serve {serial}'s Connection Requests: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let stop = async {
+        match args.duration {
+            Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    stop.await;
+    let mut failed = false;
+    for (serial, wakeable) in running {
+        let report = wakeable.report();
+        println!(
+            "{serial} sessions={} woken={} refused={}",
+            report.sessions, report.woken, report.refused
+        );
+        if let Some(error) = &report.last_error {
+            eprintln!("  {serial}: {error}");
+            failed = true;
+        }
+        wakeable.stop().await;
+    }
+    if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

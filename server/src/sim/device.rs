@@ -69,6 +69,55 @@ impl SimDevice {
         }
     }
 
+    /// The tree's value at the path ending in `suffix` (the root differs by data model).
+    pub fn value_ending(&self, suffix: &str) -> Option<&str> {
+        self.tree
+            .iter()
+            .find(|(name, _)| name.ends_with(suffix))
+            .map(|(_, parameter)| parameter.value.as_str())
+    }
+
+    fn set_value_ending(&mut self, suffix: &str, value: &str) {
+        if let Some((_, parameter)) = self
+            .tree
+            .iter_mut()
+            .find(|(name, _)| name.ends_with(suffix))
+        {
+            parameter.value = value.to_owned();
+        }
+    }
+
+    /// Where the device serves Connection Requests (tests bind a free port first).
+    pub fn set_connection_request_url(&mut self, url: &str) {
+        self.set_value_ending("ManagementServer.ConnectionRequestURL", url);
+    }
+
+    /// The credentials its Connection Request endpoint expects, as the ACS may set them.
+    pub fn set_connection_request_credentials(&mut self, username: &str, password: &str) {
+        self.set_value_ending("ManagementServer.ConnectionRequestUsername", username);
+        self.set_value_ending("ManagementServer.ConnectionRequestPassword", password);
+    }
+
+    /// (username, password) its Connection Request endpoint expects now.
+    pub fn connection_request_credentials(&self) -> (String, String) {
+        let read = |suffix| self.value_ending(suffix).unwrap_or_default().to_owned();
+        (
+            read("ManagementServer.ConnectionRequestUsername"),
+            read("ManagementServer.ConnectionRequestPassword"),
+        )
+    }
+
+    /// A Connection Request was accepted: the next session reports it.
+    pub fn connection_requested(&mut self) {
+        let event = Event {
+            code: EventCode::ConnectionRequest,
+            command_key: String::new(),
+        };
+        if !self.pending_events.contains(&event) {
+            self.pending_events.push(event);
+        }
+    }
+
     /// The Inform opening the next session.
     pub fn inform(&mut self, now: DateTime<Utc>, retry_count: u32) -> Message {
         let mut events = std::mem::take(&mut self.pending_events);
@@ -299,7 +348,13 @@ impl SimDevice {
                     .iter()
                     .map(|name| {
                         let parameter = &self.tree[name];
-                        ParameterValue::new(name, &parameter.value, parameter.kind.clone())
+                        // As TR-069 requires: passwords read back empty.
+                        let value = if name.ends_with("Password") {
+                            ""
+                        } else {
+                            parameter.value.as_str()
+                        };
+                        ParameterValue::new(name, value, parameter.kind.clone())
                     })
                     .collect(),
             },

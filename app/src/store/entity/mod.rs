@@ -5,6 +5,7 @@ pub mod app_user;
 pub mod audit_log;
 pub mod device;
 pub mod device_event;
+pub mod device_secret;
 pub mod device_tag;
 pub mod setting;
 pub mod stored_file;

@@ -33,6 +33,15 @@ impl ApiError {
         }
     }
 
+    /// For errors whose status and code come from elsewhere (e.g. a wake-up's outcome).
+    pub fn with_status(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError::new(status, code, message)
+    }
+
     pub fn unauthenticated() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -11,6 +11,7 @@ mod events;
 mod files;
 mod tasks;
 mod views;
+mod wake;
 
 use app::services::Services;
 use axum::{Json, Router, extract::FromRef, routing};
@@ -43,6 +44,9 @@ api_routes! {
     delete "/api/v1/devices/{id}" => devices::delete,
     get "/api/v1/devices/{id}/parameters" => devices::parameters,
     post "/api/v1/devices/{id}/tags" => devices::tags,
+    post "/api/v1/devices/{id}/wake" => wake::wake,
+    put "/api/v1/devices/{id}/connection-request-credentials" => wake::set_credentials,
+    delete "/api/v1/devices/{id}/connection-request-credentials" => wake::clear_credentials,
     post "/api/v1/devices/{id}/tasks" => tasks::queue,
     get "/api/v1/devices/{id}/tasks" => tasks::list_for_device,
     get "/api/v1/devices/{id}/faults" => tasks::faults_for_device,

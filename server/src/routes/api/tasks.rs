@@ -27,7 +27,7 @@ use super::{
     caller::Caller,
     devices::{ensure_device, parse_id, parse_limit},
     error::{ApiError, ApiJson, ApiQuery, ApiResult},
-    views::TaskView,
+    views::{TaskView, WakeView},
 };
 
 const MAX_EXPIRY_SECONDS: i64 = 365 * 86_400;
@@ -40,7 +40,7 @@ pub struct QueueParams {
     expires_in: Option<String>,
 }
 
-fn parse_seconds(field: &str, text: Option<&str>, max: u64) -> ApiResult<Option<u64>> {
+pub(super) fn parse_seconds(field: &str, text: Option<&str>, max: u64) -> ApiResult<Option<u64>> {
     match text {
         None | Some("") => Ok(None),
         Some(text) => match text.parse::<u64>() {
@@ -56,6 +56,10 @@ fn parse_seconds(field: &str, text: Option<&str>, max: u64) -> ApiResult<Option<
 /// How a task is answered: 200 once it ended; while it has not, 202 after a wait ran out,
 /// 201 right after queueing without a wait.
 fn task_answer(task: StoredTask, waited: bool) -> Response {
+    task_answer_with_wake(task, waited, None)
+}
+
+fn task_answer_with_wake(task: StoredTask, waited: bool, wake: Option<WakeView>) -> Response {
     let status = if task.status.is_final() {
         StatusCode::OK
     } else if waited {
@@ -64,12 +68,11 @@ fn task_answer(task: StoredTask, waited: bool) -> Response {
         StatusCode::CREATED
     };
     let location = format!("/api/v1/tasks/{}", task.id);
-    (
-        status,
-        [(header::LOCATION, location)],
-        Json(TaskView::from(task)),
-    )
-        .into_response()
+    let view = TaskView {
+        wake,
+        ..TaskView::from(task)
+    };
+    (status, [(header::LOCATION, location)], Json(view)).into_response()
 }
 
 pub async fn queue(
@@ -130,23 +133,28 @@ pub async fn queue(
         )
         .await?;
     tracing::info!(device_id, task_id, kind = spec.kind(), by = %caller.actor.name, "task queued");
-    let waited = wait.is_some_and(|w| w > 0);
-    let task = match wait.filter(|w| *w > 0) {
-        Some(seconds) => {
-            wait_for_task(
-                &services.store,
-                &services.events,
-                task_id,
-                Duration::from_secs(seconds),
-            )
-            .await?
-        }
-        None => services.store.task(task_id).await?,
-    }
-    .ok_or_else(|| {
-        ApiError::not_found(format!("Task {task_id} is gone (was its device deleted?)."))
-    })?;
-    Ok(task_answer(task, waited))
+    let gone = || ApiError::not_found(format!("Task {task_id} is gone (was its device deleted?)."));
+    let Some(seconds) = wait.filter(|w| *w > 0) else {
+        let task = services.store.task(task_id).await?.ok_or_else(gone)?;
+        return Ok(task_answer(task, false));
+    };
+    // Waiting for a result is asking for it now: wake the device. If it cannot be woken the
+    // wait still runs (the device may be in a session or about to inform); the answer says
+    // what the wake-up met, so a script can tell "slow" from "unreachable".
+    let wake = services.waker.wake(device_id).await;
+    let task = wait_for_task(
+        &services.store,
+        &services.events,
+        task_id,
+        Duration::from_secs(seconds),
+    )
+    .await?
+    .ok_or_else(gone)?;
+    Ok(task_answer_with_wake(
+        task,
+        true,
+        Some(WakeView::from(&wake)),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,7 +1,12 @@
 //! What the API answers with: JSON views of devices, parameters and tasks.
 
 use app::{
-    acs::{task_spec, tasks::read_message},
+    acs::{
+        connection_request::WakeError,
+        task_spec,
+        tasks::read_message,
+        wake::{WakeMethod, Woken},
+    },
     store::{ListedDevice, StoredParameter, StoredTask},
 };
 use chrono::{DateTime, Utc};
@@ -103,6 +108,48 @@ pub struct TaskView {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How waking the device went, when queueing with `wait` asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wake: Option<WakeView>,
+}
+
+/// The outcome of a Connection Request.
+#[derive(Debug, Clone, Serialize)]
+pub struct WakeView {
+    pub woken: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<WakeMethod>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub took_ms: Option<u64>,
+    /// A wake-up sent moments ago is still on its way; none was sent now.
+    pub already_woken: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl From<&Result<Woken, WakeError>> for WakeView {
+    fn from(outcome: &Result<Woken, WakeError>) -> WakeView {
+        match outcome {
+            Ok(woken) => WakeView {
+                woken: true,
+                method: Some(woken.method),
+                took_ms: Some(woken.took.as_millis() as u64),
+                already_woken: woken.already_woken,
+                code: None,
+                message: None,
+            },
+            Err(error) => WakeView {
+                woken: false,
+                method: None,
+                took_ms: None,
+                already_woken: false,
+                code: Some(error.code()),
+                message: Some(error.to_string()),
+            },
+        }
+    }
 }
 
 impl From<StoredTask> for TaskView {
@@ -133,6 +180,7 @@ impl From<StoredTask> for TaskView {
             created_by: task.created_by,
             created_at: task.created_at,
             updated_at: task.updated_at,
+            wake: None,
         }
     }
 }
