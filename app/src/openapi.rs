@@ -29,6 +29,11 @@ fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 
+fn username_parameter() -> Value {
+    json!({"name": "username", "in": "path", "required": true, "description": "The username the device presents.",
+           "schema": {"type": "string", "minLength": 1, "maxLength": 256}})
+}
+
 fn id_parameter(what: &str) -> Value {
     json!({"name": "id", "in": "path", "required": true, "description": format!("The {what}'s id."),
            "schema": {"type": "integer", "format": "int64", "minimum": 1}})
@@ -255,6 +260,26 @@ fn paths() -> Value {
             "Dismisses the fault: the task leaves the fault list (as cancelled) and keeps its fault for history.",
             vec![task_id()], None,
             json!({"200": json_response("Cleared.", "Task"), "404": error_response("No such task."), "409": error_response("The task is not in fault.")}))},
+        "/api/v1/cwmp-credentials": {
+            "get": operation("listCwmpCredentials", "device-auth", "List device credentials",
+                "The credentials devices present when they open a session (per-device policy), with the device each is bound to. Hashes are never shown. Admins only.",
+                vec![], None, json!({"200": json_response("The policy and the credentials.", "CwmpCredentials")})),
+            "post": operation("addCwmpCredential", "device-auth", "Add a device credential",
+                "Stored as Digest hashes for the ACS's realm. Adding the username of a refused attempt approves it. Admins only.",
+                vec![], Some("NewCwmpCredential"),
+                json!({"201": json_response("Added.", "CwmpCredential"), "409": error_response("The username has credentials already.")})),
+        },
+        "/api/v1/cwmp-credentials/{username}": {"delete": operation("deleteCwmpCredential", "device-auth", "Delete a device credential",
+            "The device can no longer open sessions with it. Admins only.",
+            vec![username_parameter()], None,
+            json!({"204": {"description": "Deleted."}, "404": error_response("No such credential.")}))},
+        "/api/v1/cwmp-auth-attempts": {"get": operation("listCwmpAuthAttempts", "device-auth", "List refused devices",
+            "Sessions refused because nobody knew the username, most recent first: approve one by adding its credential. Admins only.",
+            vec![], None, json!({"200": json_response("The attempts.", "CwmpAuthAttempts")}))},
+        "/api/v1/cwmp-auth-attempts/{username}": {"delete": operation("dismissCwmpAuthAttempt", "device-auth", "Dismiss a refused device",
+            "Takes the username off the list (it comes back if the device tries again). Admins only.",
+            vec![username_parameter()], None,
+            json!({"204": {"description": "Dismissed."}, "404": error_response("No such attempt.")}))},
         "/api/v1/events": {"get": operation("streamEvents", "events", "Stream device events",
             "Server-Sent Events: each event's name is its kind and its data the DeviceEvent JSON. A `lagged` event says how many events a slow client missed.",
             vec![query("device", "Only this device's events.", json!({"type": "integer", "format": "int64"})),
@@ -309,6 +334,19 @@ fn schemas() -> Value {
         "ConnectionRequestCredentials": {"type": "object", "required": ["username", "password"], "additionalProperties": false, "properties": {
             "username": {"type": "string", "minLength": 1, "maxLength": 256},
             "password": {"type": "string", "minLength": 1, "maxLength": 256, "format": "password"}}},
+        "CwmpCredential": {"type": "object", "required": ["username", "created_by", "created_at"], "properties": {
+            "username": {"type": "string"}, "device_id": {"type": ["integer", "null"], "format": "int64"},
+            "created_by": {"type": "string"}, "created_at": time}},
+        "CwmpCredentials": {"type": "object", "required": ["policy", "credentials"], "properties": {
+            "policy": {"type": "string", "enum": ["open", "shared", "per_device"]},
+            "credentials": {"type": "array", "items": {"$ref": "#/components/schemas/CwmpCredential"}}}},
+        "NewCwmpCredential": {"type": "object", "required": ["username", "password"], "additionalProperties": false, "properties": {
+            "username": {"type": "string", "minLength": 1, "maxLength": 256},
+            "password": {"type": "string", "minLength": 1, "maxLength": 256, "format": "password"}}},
+        "CwmpAuthAttempts": {"type": "object", "required": ["attempts"], "properties": {
+            "attempts": {"type": "array", "items": {"type": "object", "required": ["username", "attempts", "first_at", "last_at"], "properties": {
+                "username": {"type": "string"}, "address": nullable_text, "attempts": {"type": "integer"},
+                "first_at": time, "last_at": time}}}}},
         "TagChange": {"type": "object", "properties": {
             "add": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
             "remove": {"type": "array", "items": {"type": "string"}, "maxItems": 100}}},
@@ -381,7 +419,7 @@ pub fn document() -> Value {
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"session": []}],
         "tags": [
-            {"name": "devices"}, {"name": "tasks"}, {"name": "faults"}, {"name": "events"}, {"name": "files"}, {"name": "meta"},
+            {"name": "devices"}, {"name": "tasks"}, {"name": "faults"}, {"name": "events"}, {"name": "files"}, {"name": "device-auth"}, {"name": "meta"},
         ],
         "paths": paths(),
         "components": {

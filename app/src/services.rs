@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    acs::{uploads::UploadSigner, wake::DeviceWaker},
+    acs::{cwmp_auth::CwmpGate, uploads::UploadSigner, wake::DeviceWaker},
     auth::{LoginThrottle, TokenKeys},
     events::EventBus,
     store::{AuditAction, AuditRecord, Store, StoreError},
@@ -27,6 +27,8 @@ pub struct Services {
     pub uploads: UploadSigner,
     /// Gets devices to open a session now (Connection Requests).
     pub waker: DeviceWaker,
+    /// Who may open a CWMP session (its realm also hashes stored device credentials).
+    pub cwmp_gate: CwmpGate,
 }
 
 /// Who did something, for the audit trail.

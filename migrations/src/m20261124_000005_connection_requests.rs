@@ -1,5 +1,7 @@
-//! What reaching devices needs: the credentials each device expects on its Connection
-//! Request endpoint. Kept apart from `device` so listings and exports never carry them.
+//! Reaching devices and trusting them: the credentials each device expects on its
+//! Connection Request endpoint (apart from `device`, so listings and exports never carry
+//! them), the credentials devices present to the ACS, and the refused attempts an admin may
+//! approve.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -23,6 +25,31 @@ enum DeviceSecret {
     UpdatedAt,
 }
 
+/// Credentials a device presents when it opens a session (per-device policy).
+#[derive(DeriveIden)]
+enum CwmpCredential {
+    Table,
+    Username,
+    /// H(username:realm:password) with MD5 and SHA-256: what Digest needs, not the password.
+    Md5Ha1,
+    Sha256Ha1,
+    /// The device that first used them; later sessions must be that device.
+    DeviceId,
+    CreatedBy,
+    CreatedAt,
+}
+
+/// Sessions refused for an unknown username, for an admin to approve.
+#[derive(DeriveIden)]
+enum CwmpAuthAttempt {
+    Table,
+    Username,
+    Address,
+    Attempts,
+    FirstAt,
+    LastAt,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -41,6 +68,39 @@ impl MigrationTrait for Migration {
                             .to(Device::Table, Device::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CwmpCredential::Table)
+                    .if_not_exists()
+                    .col(string(CwmpCredential::Username).primary_key())
+                    .col(string(CwmpCredential::Md5Ha1))
+                    .col(string(CwmpCredential::Sha256Ha1))
+                    .col(big_integer_null(CwmpCredential::DeviceId).unique_key())
+                    .col(string(CwmpCredential::CreatedBy))
+                    .col(timestamp_with_time_zone(CwmpCredential::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(CwmpCredential::Table, CwmpCredential::DeviceId)
+                            .to(Device::Table, Device::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CwmpAuthAttempt::Table)
+                    .if_not_exists()
+                    .col(string(CwmpAuthAttempt::Username).primary_key())
+                    .col(string_null(CwmpAuthAttempt::Address))
+                    .col(big_integer(CwmpAuthAttempt::Attempts))
+                    .col(timestamp_with_time_zone(CwmpAuthAttempt::FirstAt))
+                    .col(timestamp_with_time_zone(CwmpAuthAttempt::LastAt))
                     .to_owned(),
             )
             .await

@@ -31,6 +31,11 @@ pub const KEYS: &[&str] = &[
     "connection_request_password",
     "connection_request_timeout_seconds",
     "connection_requests_per_second",
+    "cwmp_auth",
+    "cwmp_username",
+    "cwmp_password",
+    "cwmp_auth_realm",
+    "cwmp_allow_basic",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +113,20 @@ pub struct Flags {
     /// Connection Requests the ACS sends per second at most (bulk actions queue behind it).
     #[arg(long, env = "OSPREY_CONNECTION_REQUESTS_PER_SECOND")]
     pub connection_requests_per_second: Option<String>,
+    /// Who may open a CWMP session: open, shared (cwmp_username / cwmp_password) or
+    /// per_device (credentials added by admins; unknown usernames are listed for approval).
+    #[arg(long, env = "OSPREY_CWMP_AUTH")]
+    pub cwmp_auth: Option<String>,
+    /// The username every device presents under the shared policy (the password comes
+    /// from OSPREY_CWMP_PASSWORD or the file, never a flag).
+    #[arg(long, env = "OSPREY_CWMP_USERNAME")]
+    pub cwmp_username: Option<String>,
+    /// The realm of the ACS's challenges (per-device credentials are stored for it).
+    #[arg(long, env = "OSPREY_CWMP_AUTH_REALM")]
+    pub cwmp_auth_realm: Option<String>,
+    /// Accept HTTP Basic from devices too (sends the password in the clear without TLS).
+    #[arg(long, env = "OSPREY_CWMP_ALLOW_BASIC")]
+    pub cwmp_allow_basic: Option<String>,
 }
 
 /// Raw values by key, before checking: one layer (flags+environment, or the file).
@@ -144,6 +163,10 @@ impl Flags {
                 "connection_requests_per_second",
                 &self.connection_requests_per_second,
             ),
+            ("cwmp_auth", &self.cwmp_auth),
+            ("cwmp_username", &self.cwmp_username),
+            ("cwmp_auth_realm", &self.cwmp_auth_realm),
+            ("cwmp_allow_basic", &self.cwmp_allow_basic),
         ];
         pairs
             .into_iter()
@@ -216,6 +239,27 @@ pub struct Config {
     pub connection_request_default: Option<app::http_auth::Credentials>,
     pub connection_request_timeout_seconds: u32,
     pub connection_requests_per_second: u32,
+    pub cwmp_auth: CwmpAuth,
+    pub cwmp_auth_realm: String,
+    pub cwmp_allow_basic: bool,
+}
+
+/// Who may open a CWMP session (see `app::acs::cwmp_auth`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum CwmpAuth {
+    Open,
+    Shared { username: String, password: String },
+    PerDevice,
+}
+
+impl std::fmt::Debug for CwmpAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CwmpAuth::Open => f.write_str("Open"),
+            CwmpAuth::Shared { username, .. } => write!(f, "Shared({username}, ***)"),
+            CwmpAuth::PerDevice => f.write_str("PerDevice"),
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -253,6 +297,9 @@ impl std::fmt::Debug for Config {
                 "connection_requests_per_second",
                 &self.connection_requests_per_second,
             )
+            .field("cwmp_auth", &self.cwmp_auth)
+            .field("cwmp_auth_realm", &self.cwmp_auth_realm)
+            .field("cwmp_allow_basic", &self.cwmp_allow_basic)
             .finish()
     }
 }
@@ -280,6 +327,9 @@ impl Config {
         }
         if let Ok(password) = std::env::var("OSPREY_CONNECTION_REQUEST_PASSWORD") {
             env_only.insert("connection_request_password", password);
+        }
+        if let Ok(password) = std::env::var("OSPREY_CWMP_PASSWORD") {
+            env_only.insert("cwmp_password", password);
         }
         Config::resolve(&[flags.layer(), env_only, file])
     }
@@ -414,6 +464,41 @@ impl Config {
             1..=10_000,
         )?;
 
+        let cwmp_auth = match get("cwmp_auth").unwrap_or("open") {
+            "open" => CwmpAuth::Open,
+            "per_device" => CwmpAuth::PerDevice,
+            "shared" => match (get("cwmp_username"), get("cwmp_password")) {
+                (Some(username), Some(password))
+                    if !username.is_empty() && !password.is_empty() =>
+                {
+                    CwmpAuth::Shared {
+                        username: username.to_owned(),
+                        password: password.to_owned(),
+                    }
+                }
+                _ => {
+                    return Err(invalid(
+                        "cwmp_auth",
+                        "shared needs cwmp_username and cwmp_password (environment or file)",
+                    ));
+                }
+            },
+            other => {
+                return Err(invalid(
+                    "cwmp_auth",
+                    format!("'{other}' is not open, shared or per_device"),
+                ));
+            }
+        };
+        let cwmp_auth_realm = get("cwmp_auth_realm").unwrap_or("Osprey").to_owned();
+        if cwmp_auth_realm.is_empty() || cwmp_auth_realm.contains(['"', '\\']) {
+            return Err(invalid(
+                "cwmp_auth_realm",
+                "must be non-empty, without quotes or backslashes",
+            ));
+        }
+        let cwmp_allow_basic = parse_bool("cwmp_allow_basic", get("cwmp_allow_basic"), false)?;
+
         Ok(Config {
             database_url,
             ui_listen,
@@ -434,6 +519,9 @@ impl Config {
                 .unwrap_or(5),
             connection_requests_per_second: u32::try_from(connection_requests_per_second)
                 .unwrap_or(50),
+            cwmp_auth,
+            cwmp_auth_realm,
+            cwmp_allow_basic,
         })
     }
 

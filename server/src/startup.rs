@@ -7,6 +7,7 @@ use std::{net::SocketAddr, sync::Arc};
 use app::{
     acs::endpoint::{CwmpEndpoint, EndpointConfig},
     acs::{
+        cwmp_auth::{CwmpAuthPolicy, CwmpGate},
         uploads::UploadSigner,
         wake::{DeviceWaker, WakeSettings},
         wake_limit::WakeLimits,
@@ -15,6 +16,7 @@ use app::{
         LoginThrottle, TokenKeys, generate_password, generate_secret, hash_password_off_thread,
     },
     events::EventBus,
+    http_auth::StoredSecret,
     services::{Actor, Services},
     store::{AuditAction, NewUser, Store, StoreError},
 };
@@ -23,7 +25,7 @@ use leptos::prelude::LeptosOptions;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
-    config::Config,
+    config::{Config, CwmpAuth},
     routes::{UiState, cwmp_router, ui_router},
 };
 
@@ -104,6 +106,7 @@ pub async fn start_with_schema(
         EndpointConfig {
             register_unknown: config.register_unknown_devices,
             idle_timeout: Duration::seconds(i64::from(config.cwmp_session_timeout_seconds)),
+            gate: services.cwmp_gate.clone(),
         },
     ));
     let cwmp = cwmp_router(
@@ -119,6 +122,12 @@ pub async fn start_with_schema(
         expire_tasks_every_minute(services.store.clone(), stopped),
     ];
     tracing::info!(%ui_address, %cwmp_address, "Osprey is listening");
+    if config.cwmp_auth == CwmpAuth::Open && !cwmp_address.ip().is_loopback() {
+        tracing::warn!(
+            %cwmp_address,
+            "devices are not authenticated (cwmp_auth = open): any device can claim any serial number; use shared or per_device in production"
+        );
+    }
     Ok(Running {
         ui_address,
         endpoint,
@@ -178,6 +187,12 @@ pub async fn prepare(
             ..WakeSettings::default()
         },
     );
+    let cwmp_gate = CwmpGate::new(
+        cwmp_auth_policy(config),
+        &config.cwmp_auth_realm,
+        format!("{secret}:cwmp-digest-nonces").as_bytes(),
+        config.cwmp_allow_basic,
+    );
     let services = Services {
         store,
         tokens: Arc::new(tokens),
@@ -187,9 +202,21 @@ pub async fn prepare(
         events,
         uploads: UploadSigner::new(secret.as_bytes()),
         waker,
+        cwmp_gate,
     };
     let first_admin = ensure_first_admin(&services, config.admin_password.as_deref()).await?;
     Ok((services, first_admin))
+}
+
+fn cwmp_auth_policy(config: &Config) -> CwmpAuthPolicy {
+    match &config.cwmp_auth {
+        CwmpAuth::Open => CwmpAuthPolicy::Open,
+        CwmpAuth::PerDevice => CwmpAuthPolicy::PerDevice,
+        CwmpAuth::Shared { username, password } => CwmpAuthPolicy::Shared {
+            username: username.clone(),
+            secret: StoredSecret::hash(username, &config.cwmp_auth_realm, password),
+        },
+    }
 }
 
 async fn bind(what: &'static str, address: SocketAddr) -> Result<TcpListener, StartError> {

@@ -900,7 +900,7 @@ async fn the_openapi_document_is_served(backend: Backend) {
     assert_eq!(json["openapi"], "3.1.0");
     // Every documented route answers (not 404/405) for an admin.
     for (method, path) in server::routes::api::ROUTES {
-        let path = path.replace("{id}", "1");
+        let path = path.replace("{id}", "1").replace("{username}", "someone");
         let reply = match *method {
             "get" if path.ends_with("/events") => continue,
             "get" => fixture.admin.get(&path).await,
@@ -1098,7 +1098,205 @@ async fn the_default_credentials_wake_devices_without_their_own(backend: Backend
     fixture.finish().await;
 }
 
+/// A session's outcome for a device presenting `username` / `password` to the ACS.
+async fn session_as(
+    fixture: &Fixture,
+    device: &mut SimDevice,
+    username: &str,
+    password: &str,
+) -> Result<(), server::sim::client::SimError> {
+    device.set_acs_credentials(username, password);
+    fixture
+        .client
+        .run_session(device, Chaos::default(), &mut Dice::new(3))
+        .await
+        .map(|_| ())
+}
+
+fn refused_with(outcome: Result<(), server::sim::client::SimError>) -> u16 {
+    match outcome {
+        Err(server::sim::client::SimError::Status { status, .. }) => status,
+        other => panic!("a refusal: {other:?}"),
+    }
+}
+
+async fn devices_prove_who_they_are(backend: Backend) {
+    let fixture = Fixture::with_settings(backend, &[("cwmp_auth", "per_device")]).await;
+    let mut device = SimDevice::new(11, DataModel::Tr181);
+    let username = device.id.serial_number.clone();
+
+    // Unknown: refused, and listed for an admin to approve.
+    assert_eq!(
+        refused_with(session_as(&fixture, &mut device, &username, "pw-a").await),
+        401
+    );
+    assert_eq!(
+        refused_with(session_as(&fixture, &mut device, &username, "pw-a").await),
+        401
+    );
+    let attempts = fixture.admin.get("/api/v1/cwmp-auth-attempts").await.json();
+    assert_eq!(
+        attempts["attempts"][0]["username"],
+        username.as_str(),
+        "{attempts}"
+    );
+    assert_eq!(attempts["attempts"][0]["attempts"], 2, "{attempts}");
+    assert_eq!(
+        attempts["attempts"][0]["address"], "127.0.0.1",
+        "{attempts}"
+    );
+    assert_eq!(
+        fixture
+            .running
+            .services
+            .store
+            .count_devices()
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Approved by adding its credential: the session goes through, the credential binds.
+    let reply = fixture
+        .admin
+        .post(
+            "/api/v1/cwmp-credentials",
+            json!({"username": username, "password": "pw-a"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let attempts = fixture.admin.get("/api/v1/cwmp-auth-attempts").await.json();
+    assert_eq!(
+        attempts["attempts"],
+        json!([]),
+        "approved attempts leave the list"
+    );
+    session_as(&fixture, &mut device, &username, "pw-a")
+        .await
+        .expect("an approved device opens sessions");
+    let id = fixture.id_of(&device).await;
+    let listed = fixture.admin.get("/api/v1/cwmp-credentials").await.json();
+    assert_eq!(listed["policy"], "per_device");
+    assert_eq!(listed["credentials"][0]["device_id"], id, "{listed}");
+    assert!(!listed.to_string().contains("pw-a"));
+
+    // A wrong password, and another device with this one's credentials, are refused.
+    assert_eq!(
+        refused_with(session_as(&fixture, &mut device, &username, "guess").await),
+        401
+    );
+    let mut clone = SimDevice::new(12, DataModel::Tr181);
+    assert_eq!(
+        refused_with(session_as(&fixture, &mut clone, &username, "pw-a").await),
+        403
+    );
+    assert_eq!(
+        fixture
+            .running
+            .services
+            .store
+            .count_devices()
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Without credentials at all: the challenge offers SHA-256 and MD5 Digest.
+    let envelope = app::cwmp::encode(
+        app::cwmp::CwmpVersion::V1_2,
+        &app::cwmp::Header::default(),
+        Some(&clone.inform(chrono::Utc::now(), 0)),
+    );
+    let reply = http(
+        "POST",
+        &format!("http://{}/", fixture.running.cwmp_address),
+        &[("content-type", "text/xml")],
+        Some(envelope),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let challenges: Vec<&str> = reply
+        .headers
+        .get_all("www-authenticate")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        challenges[0].contains("algorithm=SHA-256"),
+        "{challenges:?}"
+    );
+    assert!(challenges[1].contains("algorithm=MD5"), "{challenges:?}");
+
+    // Credentials are for admins; duplicates are a conflict; bad ones say which field.
+    let helpdesk = fixture.token("helpdesk", "helpdesk").await;
+    assert_eq!(
+        helpdesk.get("/api/v1/cwmp-credentials").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let again = fixture
+        .admin
+        .post(
+            "/api/v1/cwmp-credentials",
+            json!({"username": username, "password": "x"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let bad = fixture
+        .admin
+        .post(
+            "/api/v1/cwmp-credentials",
+            json!({"username": "a:b", "password": "x"}),
+        )
+        .await;
+    assert_eq!(
+        error_of(&bad),
+        ("invalid".to_owned(), Some("username".to_owned()))
+    );
+
+    // Deleting the credential shuts the door again.
+    let reply = fixture
+        .admin
+        .delete(&format!("/api/v1/cwmp-credentials/{username}"))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        refused_with(session_as(&fixture, &mut device, &username, "pw-a").await),
+        401
+    );
+    fixture.finish().await;
+}
+
+async fn a_shared_secret_admits_every_device(backend: Backend) {
+    let fixture = Fixture::with_settings(
+        backend,
+        &[
+            ("cwmp_auth", "shared"),
+            ("cwmp_username", "fleet"),
+            ("cwmp_password", "fleet-secret"),
+        ],
+    )
+    .await;
+    let mut first = SimDevice::new(21, DataModel::Tr098);
+    let mut second = SimDevice::new(22, DataModel::Tr181);
+    session_as(&fixture, &mut first, "fleet", "fleet-secret")
+        .await
+        .unwrap();
+    session_as(&fixture, &mut second, "fleet", "fleet-secret")
+        .await
+        .unwrap();
+    assert_eq!(
+        refused_with(session_as(&fixture, &mut first, "fleet", "nope").await),
+        401
+    );
+    // Nothing is recorded for approval under the shared policy.
+    let attempts = fixture.admin.get("/api/v1/cwmp-auth-attempts").await.json();
+    assert_eq!(attempts["attempts"], json!([]));
+    fixture.finish().await;
+}
+
 on_both_databases!(
+    devices_prove_who_they_are,
+    a_shared_secret_admits_every_device,
     a_woken_device_runs_its_task_at_once,
     the_default_credentials_wake_devices_without_their_own,
     failed_wake_ups_say_why,

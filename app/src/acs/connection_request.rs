@@ -14,6 +14,7 @@ use hyper_util::{
 
 use crate::http_auth::{
     Challenge, Credentials, DigestAnswer, answer_challenge, basic_header, choose_challenge,
+    www_authenticate,
 };
 
 /// Why a device could not be woken. Each says what an operator can do about it.
@@ -157,13 +158,7 @@ impl ConnectionRequester {
             .await
             .map_err(|e| WakeError::Unreachable(describe_client_error(&e)))?;
         let status = response.status();
-        let challenges = response
-            .headers()
-            .get_all(header::WWW_AUTHENTICATE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .map(str::to_owned)
-            .collect();
+        let challenges = www_authenticate(response.headers());
         // Read what little there is, so the connection can carry the authenticated retry.
         let _ = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
             .collect()

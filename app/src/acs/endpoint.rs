@@ -10,6 +10,7 @@ use std::{collections::HashMap, sync::Mutex};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
+    cwmp_auth::{Admitted, CwmpAuthPolicy, CwmpGate, GateRefusal},
     discovery,
     learn::learn,
     retry,
@@ -32,6 +33,8 @@ pub struct EndpointConfig {
     /// Register devices on their first Inform (true), or refuse unknown ones.
     pub register_unknown: bool,
     pub idle_timeout: Duration,
+    /// Who may open a session.
+    pub gate: CwmpGate,
 }
 
 impl Default for EndpointConfig {
@@ -39,6 +42,7 @@ impl Default for EndpointConfig {
         EndpointConfig {
             register_unknown: true,
             idle_timeout: Duration::seconds(30),
+            gate: CwmpGate::new(CwmpAuthPolicy::Open, "Osprey", b"", false),
         }
     }
 }
@@ -52,6 +56,8 @@ pub struct Answer {
     pub body: String,
     /// The session cookie to set (on the first response of a session).
     pub session_cookie: Option<String>,
+    /// `WWW-Authenticate` values, with a 401.
+    pub challenges: Vec<String>,
 }
 
 impl Answer {
@@ -61,6 +67,14 @@ impl Answer {
             content_type: "text/plain; charset=utf-8",
             body: reason.into(),
             session_cookie: None,
+            challenges: Vec::new(),
+        }
+    }
+
+    fn challenge(challenges: Vec<String>) -> Answer {
+        Answer {
+            challenges,
+            ..Answer::refuse(401, "Authentication required.")
         }
     }
 }
@@ -77,6 +91,8 @@ struct LiveSession {
     discovery_failed: bool,
     /// Attempts already made, per task taken into this session and not yet answered.
     task_attempts: HashMap<i64, i32>,
+    /// How the session's first request passed the gate.
+    admitted: Admitted,
 }
 
 #[derive(Default)]
@@ -116,11 +132,49 @@ impl CwmpEndpoint {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Handles one POST: `cookie` is the session cookie's value, `peer` the client address.
+    /// Checks who is asking, unless `cookie` names a live session (whose first request was
+    /// checked). `Ok(None)`: a session goes on; `Err`: answer this (401, 503).
+    pub async fn admit(
+        &self,
+        cookie: Option<&str>,
+        authorization: Option<&str>,
+        peer: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Admitted>, Answer> {
+        let live = cookie.is_some_and(|key| {
+            self.lock()
+                .sessions
+                .get(key)
+                .is_some_and(|live| !live.session.is_expired(now))
+        });
+        if live {
+            return Ok(None);
+        }
+        match self
+            .config
+            .gate
+            .admit(&self.store, authorization, peer, now)
+            .await
+        {
+            Ok(admitted) => Ok(Some(admitted)),
+            Err(GateRefusal::Challenge(challenges)) => Err(Answer::challenge(challenges)),
+            Err(GateRefusal::Unavailable(error)) => {
+                tracing::error!(%error, "checking a device's credentials failed");
+                Err(Answer::refuse(
+                    503,
+                    "The ACS cannot check credentials right now; retry later.",
+                ))
+            }
+        }
+    }
+
+    /// Handles one POST: `cookie` is the session cookie's value, `peer` the client address,
+    /// `admitted` what `admit` said of it.
     pub async fn handle(
         &self,
         cookie: Option<&str>,
         peer: Option<String>,
+        admitted: Option<Admitted>,
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Answer {
@@ -152,6 +206,14 @@ impl CwmpEndpoint {
                         "No CWMP session: a session must start with an Inform.",
                     );
                 }
+                // The session `admit` saw may have ended since: a new one needs the gate.
+                let admitted = match (admitted, self.config.gate.policy()) {
+                    (Some(admitted), _) => admitted,
+                    (None, CwmpAuthPolicy::Open) => Admitted::Anyone,
+                    (None, _) => {
+                        return Answer::challenge(self.config.gate.challenges(now));
+                    }
+                };
                 let live = LiveSession {
                     session: Session::new(now, self.config.idle_timeout),
                     started: now,
@@ -161,6 +223,7 @@ impl CwmpEndpoint {
                     discovering: false,
                     discovery_failed: false,
                     task_attempts: HashMap::new(),
+                    admitted,
                 };
                 (new_session_key(), live, true)
             }
@@ -186,12 +249,14 @@ impl CwmpEndpoint {
                 content_type: "text/xml; charset=utf-8",
                 body: cwmp::encode(version, &header, Some(&message)),
                 session_cookie: is_new.then(|| key.clone()),
+                challenges: Vec::new(),
             },
             Reply::End => Answer {
                 status: 204,
                 content_type: "text/plain; charset=utf-8",
                 body: String::new(),
                 session_cookie: None,
+                challenges: Vec::new(),
             },
             Reply::Reject { reason } => Answer::refuse(400, reason),
         };
@@ -213,6 +278,8 @@ impl CwmpEndpoint {
         match effect {
             Effect::Informed(inform) => {
                 let (device_key, record) = inform_record(&inform, live.session.version(), peer);
+                self.check_credential_owner(&live.admitted, &device_key)
+                    .await?;
                 let outcome = self
                     .store
                     .record_inform(&device_key, &record, self.config.register_unknown, now)
@@ -266,6 +333,14 @@ impl CwmpEndpoint {
                     }));
                 }
                 live.device_id = Some(device.id);
+                if let Admitted::Device {
+                    username,
+                    bound_to: None,
+                } = &live.admitted
+                    && let Err(error) = self.store.bind_cwmp_credential(username, device.id).await
+                {
+                    tracing::error!(%error, device_id = device.id, "binding a credential to its device failed");
+                }
                 self.supersede(device.id, key, now).await;
                 if !device.tree_complete && !live.discovering {
                     live.discovering = true;
@@ -434,6 +509,45 @@ impl CwmpEndpoint {
 
     /// Takes the session for `cookie` out of the registry (it goes back after the POST).
     /// Sessions that expired meanwhile give their unanswered tasks back.
+    /// A per-device credential already bound to a device admits that device only.
+    async fn check_credential_owner(
+        &self,
+        admitted: &Admitted,
+        device_key: &DeviceKey,
+    ) -> Result<(), Answer> {
+        let Admitted::Device {
+            username,
+            bound_to: Some(owner),
+        } = admitted
+        else {
+            return Ok(());
+        };
+        let owner = self.store.device(*owner).await.map_err(|error| {
+            tracing::error!(%error, "reading a credential's device failed");
+            Answer::refuse(
+                503,
+                "The ACS cannot check credentials right now; retry later.",
+            )
+        })?;
+        match owner {
+            Some(owner) if owner.device.key == *device_key => Ok(()),
+            // Its device was deleted: the credential is free again (the FK cleared it).
+            None => Ok(()),
+            Some(owner) => {
+                tracing::warn!(
+                    %username,
+                    owner = owner.device.id,
+                    claimed = %device_key.serial_number,
+                    "CWMP session refused: credentials of another device"
+                );
+                Err(Answer::refuse(
+                    403,
+                    "These credentials belong to another device.",
+                ))
+            }
+        }
+    }
+
     async fn take_session(
         &self,
         cookie: Option<&str>,

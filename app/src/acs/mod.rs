@@ -2,6 +2,7 @@
 //! Pure where it can be: `session` turns messages into replies and effects without I/O.
 
 pub mod connection_request;
+pub mod cwmp_auth;
 pub mod discovery;
 pub mod endpoint;
 pub mod learn;

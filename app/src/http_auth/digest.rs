@@ -234,13 +234,26 @@ pub(super) struct DigestInput<'a> {
 
 /// The `response` value (RFC 7616 §3.4.1; RFC 2069 when there is no qop).
 pub(super) fn digest_response(algorithm: DigestAlgorithm, input: &DigestInput<'_>) -> String {
-    let mut ha1 = algorithm.hash(&format!(
-        "{}:{}:{}",
-        input.username, input.realm, input.password
-    ));
-    if algorithm.is_session() {
-        ha1 = algorithm.hash(&format!("{ha1}:{}:{}", input.nonce, input.cnonce));
-    }
+    let ha1 = base_ha1(algorithm, input.username, input.realm, input.password);
+    response_from_ha1(algorithm, &ha1, input)
+}
+
+/// H(username:realm:password): what a server may store instead of the password.
+pub fn base_ha1(algorithm: DigestAlgorithm, username: &str, realm: &str, password: &str) -> String {
+    algorithm.hash(&format!("{username}:{realm}:{password}"))
+}
+
+/// The `response` from the stored H(username:realm:password); `input.password` is unused.
+pub(super) fn response_from_ha1(
+    algorithm: DigestAlgorithm,
+    base_ha1: &str,
+    input: &DigestInput<'_>,
+) -> String {
+    let ha1 = if algorithm.is_session() {
+        algorithm.hash(&format!("{base_ha1}:{}:{}", input.nonce, input.cnonce))
+    } else {
+        base_ha1.to_owned()
+    };
     let ha2 = algorithm.hash(&format!("{}:{}", input.method, input.uri));
     if input.qop_auth {
         algorithm.hash(&format!(

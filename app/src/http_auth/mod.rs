@@ -12,4 +12,14 @@ pub use digest::{
     basic_header, choose_challenge,
 };
 pub use header::{HeaderError, parse_auth_params};
-pub use verify::{Authenticated, Authority, Refusal};
+pub use verify::{Authenticated, Authority, Refusal, StoredSecret, claimed_username};
+
+/// The `WWW-Authenticate` values of a response, in order (a server may send several).
+pub fn www_authenticate(headers: &http::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(http::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}

@@ -6,7 +6,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::{
-    digest::{DigestAlgorithm, DigestInput, base64_decode, digest_response, to_hex},
+    digest::{DigestAlgorithm, DigestInput, base_ha1, base64_decode, response_from_ha1, to_hex},
     header::{parse_auth_params, split_challenges},
 };
 
@@ -42,6 +42,71 @@ impl std::fmt::Debug for Authority {
             .field("realm", &self.realm)
             .field("allow_basic", &self.allow_basic)
             .finish_non_exhaustive()
+    }
+}
+
+/// What the server keeps to check a client: the password, or (better, for stored
+/// credentials) the hashes H(username:realm:password) Digest works from, which do not give
+/// the password away.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoredSecret {
+    Password(String),
+    Hashed { md5: String, sha256: String },
+}
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredSecret(<hidden>)")
+    }
+}
+
+impl StoredSecret {
+    /// The hashed form of `password` for `username` in `realm`.
+    pub fn hash(username: &str, realm: &str, password: &str) -> StoredSecret {
+        StoredSecret::Hashed {
+            md5: base_ha1(DigestAlgorithm::Md5, username, realm, password),
+            sha256: base_ha1(DigestAlgorithm::Sha256, username, realm, password),
+        }
+    }
+
+    fn ha1(&self, algorithm: DigestAlgorithm, username: &str, realm: &str) -> String {
+        match self {
+            StoredSecret::Password(password) => base_ha1(algorithm, username, realm, password),
+            StoredSecret::Hashed { md5, sha256 } => match algorithm {
+                DigestAlgorithm::Md5 | DigestAlgorithm::Md5Sess => md5.clone(),
+                DigestAlgorithm::Sha256 | DigestAlgorithm::Sha256Sess => sha256.clone(),
+            },
+        }
+    }
+
+    fn matches_password(&self, username: &str, realm: &str, password: &str) -> bool {
+        match self {
+            StoredSecret::Password(expected) => {
+                constant_time_eq(expected.as_bytes(), password.as_bytes())
+            }
+            StoredSecret::Hashed { sha256, .. } => constant_time_eq(
+                sha256.as_bytes(),
+                base_ha1(DigestAlgorithm::Sha256, username, realm, password).as_bytes(),
+            ),
+        }
+    }
+}
+
+/// The username an `Authorization` header claims, before anything is checked: the caller
+/// looks up that user's secret with it.
+pub fn claimed_username(authorization: &str) -> Option<String> {
+    let (scheme, rest) = authorization.trim().split_once(' ')?;
+    match scheme.to_ascii_lowercase().as_str() {
+        "digest" => parse_auth_params(rest)
+            .ok()?
+            .into_iter()
+            .find(|(name, _)| name == "username")
+            .map(|(_, value)| value),
+        "basic" => {
+            let decoded = String::from_utf8(base64_decode(rest.trim())?).ok()?;
+            decoded.split_once(':').map(|(user, _)| user.to_owned())
+        }
+        _ => None,
     }
 }
 
@@ -87,14 +152,18 @@ impl Authority {
         challenges
     }
 
-    /// Checks an `Authorization` header for a request with `method`; `password_of` gives a
-    /// username's password (`None`: no such user).
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// Checks an `Authorization` header for a request with `method`; `secret_of` gives a
+    /// username's secret (`None`: no such user).
     pub fn verify(
         &self,
         authorization: Option<&str>,
         method: &str,
         now_seconds: i64,
-        password_of: impl FnOnce(&str) -> Option<String>,
+        secret_of: impl FnOnce(&str) -> Option<StoredSecret>,
     ) -> Result<Authenticated, Refusal> {
         let authorization = authorization.ok_or(Refusal::Missing)?;
         let (scheme, rest) = authorization
@@ -102,8 +171,8 @@ impl Authority {
             .split_once(' ')
             .unwrap_or((authorization.trim(), ""));
         match scheme.to_ascii_lowercase().as_str() {
-            "digest" => self.verify_digest(rest, method, now_seconds, password_of),
-            "basic" if self.allow_basic => verify_basic(rest, password_of),
+            "digest" => self.verify_digest(rest, method, now_seconds, secret_of),
+            "basic" if self.allow_basic => verify_basic(rest, &self.realm, secret_of),
             _ => Err(Refusal::Scheme),
         }
     }
@@ -113,7 +182,7 @@ impl Authority {
         params: &str,
         method: &str,
         now_seconds: i64,
-        password_of: impl FnOnce(&str) -> Option<String>,
+        secret_of: impl FnOnce(&str) -> Option<StoredSecret>,
     ) -> Result<Authenticated, Refusal> {
         // `split_challenges` is not needed for one credential, but it must not be a list.
         if split_challenges(params).len() > 1 {
@@ -152,13 +221,14 @@ impl Authority {
             return Err(Refusal::Refused);
         }
         let issued_at = self.nonce_time(nonce).ok_or(Refusal::Refused)?;
-        let password = password_of(username).ok_or(Refusal::Refused)?;
-        let expected = digest_response(
+        let secret = secret_of(username).ok_or(Refusal::Refused)?;
+        let expected = response_from_ha1(
             algorithm,
+            &secret.ha1(algorithm, username, realm),
             &DigestInput {
                 username,
                 realm,
-                password: &password,
+                password: "",
                 nonce,
                 cnonce,
                 nc,
@@ -205,7 +275,8 @@ impl Authority {
 
 fn verify_basic(
     token: &str,
-    password_of: impl FnOnce(&str) -> Option<String>,
+    realm: &str,
+    secret_of: impl FnOnce(&str) -> Option<StoredSecret>,
 ) -> Result<Authenticated, Refusal> {
     let decoded = base64_decode(token.trim())
         .and_then(|bytes| String::from_utf8(bytes).ok())
@@ -215,8 +286,8 @@ fn verify_basic(
     let (username, password) = decoded
         .split_once(':')
         .ok_or_else(|| Refusal::Malformed("the Basic credentials have no `:`".to_owned()))?;
-    let expected = password_of(username).ok_or(Refusal::Refused)?;
-    if constant_time_eq(expected.as_bytes(), password.as_bytes()) {
+    let secret = secret_of(username).ok_or(Refusal::Refused)?;
+    if secret.matches_password(username, realm, password) {
         Ok(Authenticated {
             username: username.to_owned(),
         })
@@ -270,8 +341,38 @@ mod tests {
         )
     }
 
-    fn lookup(username: &str) -> Option<String> {
-        (username == "cpe").then(|| "secret".to_owned())
+    fn lookup(username: &str) -> Option<StoredSecret> {
+        (username == "cpe").then(|| StoredSecret::Password("secret".to_owned()))
+    }
+
+    fn hashed_lookup(username: &str) -> Option<StoredSecret> {
+        (username == "cpe").then(|| StoredSecret::hash("cpe", "Osprey", "secret"))
+    }
+
+    #[test]
+    fn hashed_secrets_check_digest_and_basic_alike() {
+        let authority = authority(true);
+        let right = answer(&authority, NOW, "secret");
+        assert!(
+            authority
+                .verify(Some(&right), "POST", NOW, hashed_lookup)
+                .is_ok()
+        );
+        let wrong = answer(&authority, NOW, "guess");
+        assert_eq!(
+            authority.verify(Some(&wrong), "POST", NOW, hashed_lookup),
+            Err(Refusal::Refused)
+        );
+        let basic = basic_header(&credentials("secret"));
+        assert!(
+            authority
+                .verify(Some(&basic), "POST", NOW, hashed_lookup)
+                .is_ok()
+        );
+        assert_eq!(claimed_username(&basic).as_deref(), Some("cpe"));
+        assert_eq!(claimed_username(&right).as_deref(), Some("cpe"));
+        assert_eq!(claimed_username("Bearer x"), None);
+        assert!(!format!("{:?}", hashed_lookup("cpe")).contains("secret"));
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub enum AuditAction {
     DeviceWoken,
     ConnectionCredentialsSet,
     ConnectionCredentialsCleared,
+    CwmpCredentialAdded,
+    CwmpCredentialDeleted,
 }
 
 impl AuditAction {
@@ -68,6 +70,8 @@ impl AuditAction {
             AuditAction::DeviceWoken => "device_woken",
             AuditAction::ConnectionCredentialsSet => "connection_credentials_set",
             AuditAction::ConnectionCredentialsCleared => "connection_credentials_cleared",
+            AuditAction::CwmpCredentialAdded => "cwmp_credential_added",
+            AuditAction::CwmpCredentialDeleted => "cwmp_credential_deleted",
         }
     }
 }

@@ -6,6 +6,7 @@
 mod api_tokens;
 mod audit;
 mod connect;
+mod cwmp_credentials;
 mod device_filter;
 mod device_list;
 mod device_secrets;
@@ -19,6 +20,7 @@ mod users;
 pub use api_tokens::{NewApiToken, StoredApiToken};
 pub use audit::{AuditAction, AuditRecord, FailureCounts};
 pub use connect::{DatabaseKind, redact_url};
+pub use cwmp_credentials::{AuthAttempt, CwmpCredentialInfo, MAX_AUTH_ATTEMPTS_KEPT};
 pub use device_list::{
     Cursor, DevicePage, DeviceQuery, DeviceSort, ListedDevice, MAX_PAGE_SIZE, SortKey, is_tag,
 };

@@ -78,6 +78,12 @@ struct Args {
     /// The Connection Request password the wakeable devices expect.
     #[arg(long, env = "CPE_SIM_CR_PASSWORD", default_value = "")]
     cr_password: String,
+    /// The username devices present when the ACS asks (default: each its serial number).
+    #[arg(long)]
+    acs_username: Option<String>,
+    /// The password devices present when the ACS asks.
+    #[arg(long, env = "CPE_SIM_ACS_PASSWORD", default_value = "")]
+    acs_password: String,
 }
 
 #[tokio::main]
@@ -106,7 +112,13 @@ async fn main() -> ExitCode {
                 Profile::Mixed if index % 2 == 0 => DataModel::Tr098,
                 Profile::Mixed => DataModel::Tr181,
             };
-            SimDevice::new(index, model)
+            let mut device = SimDevice::new(index, model);
+            let username = args
+                .acs_username
+                .clone()
+                .unwrap_or_else(|| device.id.serial_number.clone());
+            device.set_acs_credentials(&username, &args.acs_password);
+            device
         })
         .collect();
 

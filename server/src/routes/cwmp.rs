@@ -25,9 +25,22 @@ pub async fn post_session(State(endpoint): State<Arc<CwmpEndpoint>>, request: Re
             "The request body could not be read.",
         );
     };
-    let answer = endpoint
-        .handle(cookie.as_deref(), peer, &body, chrono::Utc::now())
-        .await;
+    let now = chrono::Utc::now();
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let answer = match endpoint
+        .admit(cookie.as_deref(), authorization, peer.as_deref(), now)
+        .await
+    {
+        Ok(admitted) => {
+            endpoint
+                .handle(cookie.as_deref(), peer, admitted, &body, now)
+                .await
+        }
+        Err(refusal) => refusal,
+    };
 
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() =
@@ -44,6 +57,11 @@ pub async fn post_session(State(endpoint): State<Arc<CwmpEndpoint>>, request: Re
             HeaderValue::from_str(&format!("{SESSION_COOKIE}={key}; Path=/; HttpOnly"))
     {
         headers.insert(header::SET_COOKIE, value);
+    }
+    for challenge in &answer.challenges {
+        if let Ok(value) = HeaderValue::from_str(challenge) {
+            headers.append(header::WWW_AUTHENTICATE, value);
+        }
     }
     response
 }

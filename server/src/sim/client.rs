@@ -2,7 +2,13 @@
 //! session cookie), with optional fault injection: answer a share of requests with a fault,
 //! or drop a share of sessions midway.
 
-use app::cwmp::{CwmpFault, CwmpVersion, FaultCode, Header, Message, decode, encode, types::Event};
+use app::{
+    cwmp::{CwmpFault, CwmpVersion, FaultCode, Header, Message, decode, encode, types::Event},
+    http_auth::{
+        Challenge, Credentials, DigestAnswer, answer_challenge, basic_header, choose_challenge,
+        www_authenticate,
+    },
+};
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, StatusCode, body::Bytes, header};
 use hyper_util::{
@@ -141,9 +147,15 @@ impl SimClient {
             id: Some("1".to_owned()),
             ..Header::default()
         };
-        let (mut status, mut body, cookie) = self
-            .post(None, encode(version, &header, Some(&inform)))
-            .await?;
+        let envelope = encode(version, &header, Some(&inform));
+        let (mut status, mut body, mut cookie, challenges) =
+            self.post(None, None, envelope.clone()).await?;
+        if status == StatusCode::UNAUTHORIZED {
+            // The ACS asks who we are: answer with ManagementServer.Username / Password.
+            let authorization = answer_acs_challenge(device, &self.url, &challenges)?;
+            (status, body, cookie, _) = self.post(None, Some(&authorization), envelope).await?;
+        }
+        let cookie = cookie.take();
         loop {
             if status == StatusCode::NO_CONTENT {
                 return Ok(report);
@@ -181,7 +193,7 @@ impl SimClient {
                 }
                 None => return Err(SimError::Protocol("an empty envelope".to_owned())),
             };
-            let (next_status, next_body, _) = self.post(cookie.as_deref(), reply).await?;
+            let (next_status, next_body, _, _) = self.post(cookie.as_deref(), None, reply).await?;
             status = next_status;
             body = next_body;
         }
@@ -190,13 +202,17 @@ impl SimClient {
     async fn post(
         &self,
         cookie: Option<&str>,
+        authorization: Option<&str>,
         body: String,
-    ) -> Result<(StatusCode, Bytes, Option<String>), SimError> {
+    ) -> Result<Posted, SimError> {
         let mut request = Request::post(self.url.clone())
             .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
             .header("SOAPAction", "");
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(authorization) = authorization {
+            request = request.header(header::AUTHORIZATION, authorization);
         }
         let request = request
             .body(Full::new(Bytes::from(body)))
@@ -213,12 +229,54 @@ impl SimClient {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.split(';').next())
             .map(str::to_owned);
+        let challenges = www_authenticate(response.headers());
         let body = response
             .into_body()
             .collect()
             .await
             .map_err(|e| SimError::Http(e.to_string()))?
             .to_bytes();
-        Ok((status, body, cookie))
+        Ok((status, body, cookie, challenges))
+    }
+}
+
+/// Status, body, session cookie and `WWW-Authenticate` challenges of one answer.
+type Posted = (StatusCode, Bytes, Option<String>, Vec<String>);
+
+/// The `Authorization` answering the ACS's challenge with the device's ACS credentials.
+fn answer_acs_challenge(
+    device: &SimDevice,
+    url: &hyper::Uri,
+    challenges: &[String],
+) -> Result<String, SimError> {
+    let credentials = Credentials {
+        username: device
+            .value_ending("ManagementServer.Username")
+            .unwrap_or_default()
+            .to_owned(),
+        password: device
+            .value_ending("ManagementServer.Password")
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let mut cnonce = [0u8; 8];
+    getrandom::fill(&mut cnonce).map_err(|e| SimError::Http(e.to_string()))?;
+    let cnonce: String = cnonce.iter().map(|b| format!("{b:02x}")).collect();
+    match choose_challenge(challenges.iter().map(String::as_str)) {
+        Some(Challenge::Digest(digest)) => Ok(answer_challenge(
+            &digest,
+            &credentials,
+            &DigestAnswer {
+                method: "POST",
+                uri: url.path_and_query().map_or("/", |pq| pq.as_str()),
+                cnonce: &cnonce,
+                nonce_count: 1,
+            },
+        )),
+        Some(Challenge::Basic { .. }) => Ok(basic_header(&credentials)),
+        None => Err(SimError::Status {
+            status: 401,
+            body: format!("no usable challenge in {challenges:?}"),
+        }),
     }
 }

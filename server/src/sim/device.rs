@@ -98,6 +98,12 @@ impl SimDevice {
         self.set_value_ending("ManagementServer.ConnectionRequestPassword", password);
     }
 
+    /// The credentials the device presents to the ACS (ManagementServer.Username/Password).
+    pub fn set_acs_credentials(&mut self, username: &str, password: &str) {
+        self.set_value_ending("ManagementServer.Username", username);
+        self.set_value_ending("ManagementServer.Password", password);
+    }
+
     /// (username, password) its Connection Request endpoint expects now.
     pub fn connection_request_credentials(&self) -> (String, String) {
         let read = |suffix| self.value_ending(suffix).unwrap_or_default().to_owned();

@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use app::http_auth::{Authority, Refusal};
+use app::http_auth::{Authority, Refusal, StoredSecret};
 use axum::{
     Router,
     extract::State,
@@ -206,7 +206,7 @@ async fn connection_request(
         endpoint
             .authority
             .verify(authorization, method.as_str(), now, |name| {
-                (name == username).then(|| password.clone())
+                (name == username).then(|| StoredSecret::Password(password.clone()))
             })
             .map(|_| ())
     };

@@ -3,6 +3,8 @@
 pub mod api_token;
 pub mod app_user;
 pub mod audit_log;
+pub mod cwmp_auth_attempt;
+pub mod cwmp_credential;
 pub mod device;
 pub mod device_event;
 pub mod device_secret;

@@ -5,6 +5,7 @@
 //! a test checks that the OpenAPI document describes exactly these routes.
 
 mod caller;
+mod cwmp_credentials;
 mod devices;
 mod error;
 mod events;
@@ -60,6 +61,11 @@ api_routes! {
     post "/api/v1/faults/{id}/retry" => tasks::retry,
     post "/api/v1/faults/{id}/clear" => tasks::clear_fault,
     get "/api/v1/events" => events::stream,
+    get "/api/v1/cwmp-credentials" => cwmp_credentials::list,
+    post "/api/v1/cwmp-credentials" => cwmp_credentials::add,
+    delete "/api/v1/cwmp-credentials/{username}" => cwmp_credentials::delete,
+    get "/api/v1/cwmp-auth-attempts" => cwmp_credentials::attempts,
+    delete "/api/v1/cwmp-auth-attempts/{username}" => cwmp_credentials::dismiss_attempt,
 }
 
 /// The API's router; unknown paths under `/api/v1` answer a JSON 404 (not the portal's
