@@ -12,6 +12,7 @@
 //! - `events` (ssr only): the in-process bus of device events (SSE, waiting on tasks).
 //! - `http_auth` (ssr only): Basic and Digest, both ways (pure).
 //! - `inventory` (ssr only): the device query language (pure).
+//! - `stun` (ssr only): STUN Binding messages with TR-111's attributes (pure).
 //! - `openapi` (ssr only): the REST API's OpenAPI document (served, and shown in the portal).
 //! - `acs` (ssr only): the engine; `acs::session` is the CWMP session state machine (sans-IO).
 
@@ -38,5 +39,7 @@ pub mod openapi;
 pub mod services;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod stun;
 
 pub use ui::{App, shell};

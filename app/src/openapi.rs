@@ -326,7 +326,7 @@ fn schemas() -> Value {
             "parameters": {"type": "array", "items": {"$ref": "#/components/schemas/Parameter"}}}},
         "Wake": {"type": "object", "required": ["woken", "already_woken"], "properties": {
             "woken": {"type": "boolean"},
-            "method": {"type": "string", "enum": ["http"]},
+            "method": {"type": "string", "enum": ["http", "udp"], "description": "udp: the device is behind NAT; it counts as woken once its session began."},
             "took_ms": {"type": "integer", "description": "From sending to the device's yes."},
             "already_woken": {"type": "boolean", "description": "A wake-up sent moments ago is still on its way; none was sent now."},
             "code": {"type": "string", "description": "Why the device was not woken."},

@@ -50,6 +50,16 @@ enum CwmpAuthAttempt {
     LastAt,
 }
 
+/// Where each STUN username was last seen (TR-111): the public address a device behind NAT
+/// keeps open for UDP Connection Requests. Written when it changes, not on every keepalive.
+#[derive(DeriveIden)]
+enum StunBinding {
+    Table,
+    Username,
+    Address,
+    UpdatedAt,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -101,6 +111,17 @@ impl MigrationTrait for Migration {
                     .col(big_integer(CwmpAuthAttempt::Attempts))
                     .col(timestamp_with_time_zone(CwmpAuthAttempt::FirstAt))
                     .col(timestamp_with_time_zone(CwmpAuthAttempt::LastAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(StunBinding::Table)
+                    .if_not_exists()
+                    .col(string(StunBinding::Username).primary_key())
+                    .col(string(StunBinding::Address))
+                    .col(timestamp_with_time_zone(StunBinding::UpdatedAt))
                     .to_owned(),
             )
             .await

@@ -36,6 +36,7 @@ pub const KEYS: &[&str] = &[
     "cwmp_password",
     "cwmp_auth_realm",
     "cwmp_allow_basic",
+    "stun_listen",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -127,6 +128,10 @@ pub struct Flags {
     /// Accept HTTP Basic from devices too (sends the password in the clear without TLS).
     #[arg(long, env = "OSPREY_CWMP_ALLOW_BASIC")]
     pub cwmp_allow_basic: Option<String>,
+    /// UDP address of the STUN server for devices behind NAT (e.g. 0.0.0.0:3478); off when
+    /// not set.
+    #[arg(long, env = "OSPREY_STUN_LISTEN")]
+    pub stun_listen: Option<String>,
 }
 
 /// Raw values by key, before checking: one layer (flags+environment, or the file).
@@ -167,6 +172,7 @@ impl Flags {
             ("cwmp_username", &self.cwmp_username),
             ("cwmp_auth_realm", &self.cwmp_auth_realm),
             ("cwmp_allow_basic", &self.cwmp_allow_basic),
+            ("stun_listen", &self.stun_listen),
         ];
         pairs
             .into_iter()
@@ -242,6 +248,8 @@ pub struct Config {
     pub cwmp_auth: CwmpAuth,
     pub cwmp_auth_realm: String,
     pub cwmp_allow_basic: bool,
+    /// The STUN server's UDP address, when it runs.
+    pub stun_listen: Option<SocketAddr>,
 }
 
 /// Who may open a CWMP session (see `app::acs::cwmp_auth`).
@@ -300,6 +308,7 @@ impl std::fmt::Debug for Config {
             .field("cwmp_auth", &self.cwmp_auth)
             .field("cwmp_auth_realm", &self.cwmp_auth_realm)
             .field("cwmp_allow_basic", &self.cwmp_allow_basic)
+            .field("stun_listen", &self.stun_listen)
             .finish()
     }
 }
@@ -498,6 +507,10 @@ impl Config {
             ));
         }
         let cwmp_allow_basic = parse_bool("cwmp_allow_basic", get("cwmp_allow_basic"), false)?;
+        let stun_listen = get("stun_listen")
+            .filter(|text| !text.is_empty())
+            .map(|text| parse_address("stun_listen", text))
+            .transpose()?;
 
         Ok(Config {
             database_url,
@@ -522,6 +535,7 @@ impl Config {
             cwmp_auth,
             cwmp_auth_realm,
             cwmp_allow_basic,
+            stun_listen,
         })
     }
 

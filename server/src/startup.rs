@@ -8,6 +8,7 @@ use app::{
     acs::endpoint::{CwmpEndpoint, EndpointConfig},
     acs::{
         cwmp_auth::{CwmpAuthPolicy, CwmpGate},
+        stun_server::StunServer,
         uploads::UploadSigner,
         wake::{DeviceWaker, WakeSettings},
         wake_limit::WakeLimits,
@@ -22,7 +23,11 @@ use app::{
 };
 use chrono::Duration;
 use leptos::prelude::LeptosOptions;
-use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+use tokio::{
+    net::{TcpListener, UdpSocket},
+    sync::watch,
+    task::JoinHandle,
+};
 
 use crate::{
     config::{Config, CwmpAuth},
@@ -61,6 +66,8 @@ pub struct Running {
     pub ui_address: SocketAddr,
     endpoint: Arc<CwmpEndpoint>,
     pub cwmp_address: SocketAddr,
+    /// The STUN server's address, when it runs.
+    pub stun_address: Option<SocketAddr>,
     pub first_admin: Option<FirstAdmin>,
     pub services: Services,
     stop: watch::Sender<bool>,
@@ -116,11 +123,30 @@ pub async fn start_with_schema(
     );
 
     let (stop, stopped) = watch::channel(false);
-    let tasks = vec![
+    let mut tasks = vec![
         serve("portal", ui_listener, ui, stopped.clone()),
         serve("CWMP", cwmp_listener, cwmp, stopped.clone()),
-        expire_tasks_every_minute(services.store.clone(), stopped),
+        expire_tasks_every_minute(services.store.clone(), stopped.clone()),
     ];
+    let stun_address = match config.stun_listen {
+        Some(address) => {
+            let socket = UdpSocket::bind(address)
+                .await
+                .map_err(|source| StartError::Bind {
+                    what: "STUN",
+                    address,
+                    source,
+                })?;
+            let bound = local_address_udp(&socket, address);
+            let socket = Arc::new(socket);
+            services.waker.use_udp_socket(socket.clone());
+            let server = StunServer::new(socket, services.store.clone());
+            tasks.push(tokio::spawn(server.serve(stopped)));
+            tracing::info!(stun_address = %bound, "STUN server listening");
+            Some(bound)
+        }
+        None => None,
+    };
     tracing::info!(%ui_address, %cwmp_address, "Osprey is listening");
     if config.cwmp_auth == CwmpAuth::Open && !cwmp_address.ip().is_loopback() {
         tracing::warn!(
@@ -132,6 +158,7 @@ pub async fn start_with_schema(
         ui_address,
         endpoint,
         cwmp_address,
+        stun_address,
         first_admin,
         services,
         stop,
@@ -217,6 +244,10 @@ fn cwmp_auth_policy(config: &Config) -> CwmpAuthPolicy {
             secret: StoredSecret::hash(username, &config.cwmp_auth_realm, password),
         },
     }
+}
+
+fn local_address_udp(socket: &UdpSocket, asked: SocketAddr) -> SocketAddr {
+    socket.local_addr().unwrap_or(asked)
 }
 
 async fn bind(what: &'static str, address: SocketAddr) -> Result<TcpListener, StartError> {

@@ -1294,7 +1294,70 @@ async fn a_shared_secret_admits_every_device(backend: Backend) {
     fixture.finish().await;
 }
 
+async fn a_device_behind_nat_is_woken_over_udp(backend: Backend) {
+    let fixture = Fixture::with_settings(
+        backend,
+        &[
+            ("stun_listen", "127.0.0.1:0"),
+            ("connection_request_timeout_seconds", "2"),
+        ],
+    )
+    .await;
+    let stun = fixture.running.stun_address.expect("the STUN server runs");
+    let mut device = SimDevice::new(31, DataModel::Tr098);
+    device.set_connection_request_credentials("cr-user", "cr-secret");
+    let mut wakeable = WakeableDevice::spawn_behind_nat(fixture.client.clone(), device, stun, None)
+        .await
+        .expect("a STUN binding");
+    wakeable
+        .wait_for(Duration::from_secs(30), |report| report.sessions >= 1)
+        .await
+        .expect("the first session");
+    let id = fixture.id_of(&*wakeable.device().await).await;
+    let credentials = format!("/api/v1/devices/{id}/connection-request-credentials");
+    fixture
+        .admin
+        .put(
+            &credentials,
+            json!({"username": "cr-user", "password": "cr-secret"}),
+        )
+        .await;
+
+    // Its HTTP URL is a private address: only the UDP request through the binding works.
+    let reply = fixture
+        .admin
+        .post(&format!("/api/v1/devices/{id}/wake"), json!({}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["method"], "udp", "{}", reply.body);
+    let report = wakeable
+        .wait_for(Duration::from_secs(10), |report| report.sessions >= 2)
+        .await
+        .expect("the woken session");
+    // Repeats of one request wake the device once.
+    assert_eq!((report.woken, report.refused), (1, 0), "{report:?}");
+
+    // With the wrong password the device ignores the requests: no session, a timeout.
+    fixture
+        .admin
+        .put(
+            &credentials,
+            json!({"username": "cr-user", "password": "guess"}),
+        )
+        .await;
+    let reply = fixture
+        .admin
+        .post(&format!("/api/v1/devices/{id}/wake"), json!({}))
+        .await;
+    assert_eq!(reply.status, StatusCode::GATEWAY_TIMEOUT, "{}", reply.body);
+    assert_eq!(error_of(&reply).0, "timeout");
+    assert!(wakeable.report().refused >= 1);
+    wakeable.stop().await;
+    fixture.finish().await;
+}
+
 on_both_databases!(
+    a_device_behind_nat_is_woken_over_udp,
     devices_prove_who_they_are,
     a_shared_secret_admits_every_device,
     a_woken_device_runs_its_task_at_once,

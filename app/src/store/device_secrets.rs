@@ -6,7 +6,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait, QuerySelect, sea_query::OnConflict}
 
 use super::{
     Store, StoreError,
-    entity::{device, device_secret},
+    entity::{device, device_secret, stun_binding},
 };
 use crate::http_auth::Credentials;
 
@@ -19,6 +19,19 @@ pub struct WakeTarget {
     pub last_inform_at: DateTime<Utc>,
     /// The credentials stored for this device, if any (defaults are applied by the caller).
     pub credentials: Option<Credentials>,
+    /// The device said it is behind NAT (ManagementServer.NATDetected).
+    pub nat_detected: bool,
+    /// Where UDP Connection Requests reach it (`host:port`): its STUN binding as our STUN
+    /// server saw it, else what it reported (ManagementServer.UDPConnectionRequestAddress).
+    pub udp_address: Option<String>,
+}
+
+/// The value of the tree's parameter whose name ends in `suffix` (the root differs by model).
+fn value_ending<'a>(tree: &'a super::ParameterTree, suffix: &str) -> Option<&'a str> {
+    tree.iter()
+        .find(|(name, _)| name.ends_with(suffix))
+        .and_then(|(_, parameter)| parameter.value.as_deref())
+        .filter(|value| !value.is_empty())
 }
 
 impl Store {
@@ -42,12 +55,54 @@ impl Store {
                 username: secret.connection_request_username,
                 password: secret.connection_request_password,
             });
+        let tree = self.device_parameters(device_id).await?;
+        let nat_detected = value_ending(&tree, "ManagementServer.NATDetected")
+            .is_some_and(|value| value == "true" || value == "1");
+        let reported = value_ending(&tree, "ManagementServer.UDPConnectionRequestAddress");
+        let bound = match value_ending(&tree, "ManagementServer.STUNUsername") {
+            Some(username) => self.stun_binding(username).await?,
+            None => None,
+        };
         Ok(Some(WakeTarget {
             connection_request_url: url.filter(|url| !url.trim().is_empty()),
             seen_from,
             last_inform_at,
             credentials,
+            nat_detected,
+            udp_address: bound.or_else(|| reported.map(str::to_owned)),
         }))
+    }
+
+    /// Records where a STUN username was seen (`host:port`).
+    pub async fn record_stun_binding(
+        &self,
+        username: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        stun_binding::Entity::insert(stun_binding::ActiveModel {
+            username: Set(username.to_owned()),
+            address: Set(address.to_owned()),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(stun_binding::Column::Username)
+                .update_columns([
+                    stun_binding::Column::Address,
+                    stun_binding::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn stun_binding(&self, username: &str) -> Result<Option<String>, StoreError> {
+        Ok(stun_binding::Entity::find_by_id(username.to_owned())
+            .one(&self.db)
+            .await?
+            .map(|row| row.address))
     }
 
     /// Records the credentials the device now expects (set by an operator, or confirmed by

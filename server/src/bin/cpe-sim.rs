@@ -78,6 +78,10 @@ struct Args {
     /// The Connection Request password the wakeable devices expect.
     #[arg(long, env = "CPE_SIM_CR_PASSWORD", default_value = "")]
     cr_password: String,
+    /// With --wakeable: put the devices behind a simulated NAT, reachable only by UDP
+    /// Connection Requests through a binding with the ACS's STUN server at this address.
+    #[arg(long)]
+    stun_server: Option<std::net::SocketAddr>,
     /// The username devices present when the ACS asks (default: each its serial number).
     #[arg(long)]
     acs_username: Option<String>,
@@ -204,7 +208,13 @@ async fn run_wakeable(args: &Args, client: SimClient, devices: Vec<SimDevice>) -
     for mut device in devices {
         device.set_connection_request_credentials(&args.cr_username, &args.cr_password);
         let serial = device.id.serial_number.clone();
-        match WakeableDevice::spawn(client.clone(), device, periodic).await {
+        let spawned = match args.stun_server {
+            Some(stun) => {
+                WakeableDevice::spawn_behind_nat(client.clone(), device, stun, periodic).await
+            }
+            None => WakeableDevice::spawn(client.clone(), device, periodic).await,
+        };
+        match spawned {
             Ok(wakeable) => {
                 println!("{serial} {}", wakeable.url);
                 running.push((serial, wakeable));

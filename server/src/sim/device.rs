@@ -77,7 +77,8 @@ impl SimDevice {
             .map(|(_, parameter)| parameter.value.as_str())
     }
 
-    fn set_value_ending(&mut self, suffix: &str, value: &str) {
+    /// Sets the tree's parameter whose name ends in `suffix` (the root differs by model).
+    pub fn set_value_ending(&mut self, suffix: &str, value: &str) {
         if let Some((_, parameter)) = self
             .tree
             .iter_mut()

@@ -172,6 +172,56 @@ pub fn build_tree(model: DataModel, index: u32, connection_request_url: &str) ->
         s.clone(),
         true,
     );
+    // TR-111: STUN, for Connection Requests through NAT (off until the ACS enables it).
+    put(
+        &mut tree,
+        format!("{server}STUNEnable"),
+        "false",
+        b.clone(),
+        true,
+    );
+    put(
+        &mut tree,
+        format!("{server}STUNServerAddress"),
+        "",
+        s.clone(),
+        true,
+    );
+    put(
+        &mut tree,
+        format!("{server}STUNServerPort"),
+        "3478",
+        u.clone(),
+        true,
+    );
+    put(
+        &mut tree,
+        format!("{server}STUNUsername"),
+        "",
+        s.clone(),
+        true,
+    );
+    put(
+        &mut tree,
+        format!("{server}STUNPassword"),
+        "",
+        s.clone(),
+        true,
+    );
+    put(
+        &mut tree,
+        format!("{server}UDPConnectionRequestAddress"),
+        "",
+        s.clone(),
+        false,
+    );
+    put(
+        &mut tree,
+        format!("{server}NATDetected"),
+        "false",
+        b.clone(),
+        false,
+    );
     let wan_ip = format!("100.64.{}.{}", (index / 250) % 250, index % 250 + 1);
     match model {
         DataModel::Tr098 => {

@@ -7,7 +7,13 @@ use std::{
     time::Duration,
 };
 
-use app::http_auth::{Authority, Refusal, StoredSecret};
+use std::net::SocketAddr;
+
+use app::{
+    acs::udp_request::check_udp_connection_request,
+    http_auth::{Authority, Credentials, Refusal, StoredSecret},
+    stun::{Transaction, binding_request, parse_binding_response},
+};
 use axum::{
     Router,
     extract::State,
@@ -16,7 +22,7 @@ use axum::{
     routing::any,
 };
 use tokio::{
-    net::TcpListener,
+    net::{TcpListener, UdpSocket},
     sync::{mpsc, watch},
     task::JoinHandle,
 };
@@ -67,8 +73,77 @@ impl WakeableDevice {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/cr", listener.local_addr()?);
         device.set_connection_request_url(&url);
+        Ok(WakeableDevice::launch(
+            client,
+            device,
+            periodic,
+            url,
+            |endpoint, mut stopped| {
+                let router = Router::new()
+                    .fallback(any(connection_request))
+                    .with_state(endpoint);
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, router)
+                        .with_graceful_shutdown(async move {
+                            let _ = stopped.wait_for(|stop| *stop).await;
+                        })
+                        .await;
+                })
+            },
+        ))
+    }
+
+    /// A device behind a simulated NAT: its Connection Request URL is a private address
+    /// nobody can reach, it says `NATDetected`, and it keeps a STUN binding with the ACS's
+    /// STUN server at `stun_server` (username `stun-<serial>`). Only UDP Connection Requests
+    /// through that binding wake it. The URL it returns is its UDP address.
+    pub async fn spawn_behind_nat(
+        client: SimClient,
+        mut device: SimDevice,
+        stun_server: SocketAddr,
+        periodic: Option<Duration>,
+    ) -> std::io::Result<WakeableDevice> {
+        let socket = UdpSocket::bind("127.0.0.1:0").await?;
+        let stun_username = format!("stun-{}", device.id.serial_number);
+        let mapped = stun_binding(&socket, stun_server, &stun_username).await?;
+        device.set_connection_request_url("http://192.168.1.1:7547/");
+        for (suffix, value) in [
+            ("ManagementServer.STUNEnable", "true".to_owned()),
+            (
+                "ManagementServer.STUNServerAddress",
+                stun_server.ip().to_string(),
+            ),
+            (
+                "ManagementServer.STUNServerPort",
+                stun_server.port().to_string(),
+            ),
+            ("ManagementServer.STUNUsername", stun_username),
+            ("ManagementServer.NATDetected", "true".to_owned()),
+            (
+                "ManagementServer.UDPConnectionRequestAddress",
+                mapped.to_string(),
+            ),
+        ] {
+            device.set_value_ending(suffix, &value);
+        }
+        Ok(WakeableDevice::launch(
+            client,
+            device,
+            periodic,
+            mapped.to_string(),
+            |endpoint, stopped| tokio::spawn(listen_udp(socket, endpoint, stopped)),
+        ))
+    }
+
+    /// The parts both kinds share: the report, the wake-up channel, the session runner.
+    fn launch(
+        client: SimClient,
+        device: SimDevice,
+        periodic: Option<Duration>,
+        url: String,
+        listen: impl FnOnce(Endpoint, watch::Receiver<bool>) -> JoinHandle<()>,
+    ) -> WakeableDevice {
         let (report_sender, report) = watch::channel(WakeableReport::default());
-        let report_sender = Arc::new(report_sender);
         let (stop, stopped) = watch::channel(false);
         let (wake, woken) = mpsc::channel(1);
         let mut key = [0u8; 32];
@@ -82,22 +157,10 @@ impl WakeableDevice {
                 false,
             )),
             wake,
-            report: report_sender.clone(),
+            report: Arc::new(report_sender),
         };
         let device = Arc::new(tokio::sync::Mutex::new(device));
-        let server = {
-            let router = Router::new()
-                .fallback(any(connection_request))
-                .with_state(endpoint.clone());
-            let mut stopped = stopped.clone();
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, router)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.wait_for(|stop| *stop).await;
-                    })
-                    .await;
-            })
-        };
+        let listener = listen(endpoint.clone(), stopped.clone());
         let runner = tokio::spawn(run_sessions(
             client,
             device.clone(),
@@ -106,13 +169,13 @@ impl WakeableDevice {
             stopped,
             endpoint,
         ));
-        Ok(WakeableDevice {
+        WakeableDevice {
             url,
             report,
             stop,
-            tasks: vec![server, runner],
+            tasks: vec![listener, runner],
             device,
-        })
+        }
     }
 
     pub fn report(&self) -> WakeableReport {
@@ -233,6 +296,66 @@ async fn connection_request(
                 }
             }
             response
+        }
+    }
+}
+
+/// Asks the STUN server where this socket is seen from (three tries, a second each).
+async fn stun_binding(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    username: &str,
+) -> std::io::Result<SocketAddr> {
+    let mut id = [0u8; 12];
+    getrandom::fill(&mut id).expect("the operating system's random source failed");
+    let transaction = Transaction::Modern(id);
+    let request = binding_request(transaction, Some(username), false);
+    let mut buffer = [0u8; 1500];
+    for _ in 0..3 {
+        socket.send_to(&request, server).await?;
+        if let Ok(Ok((length, _))) =
+            tokio::time::timeout(Duration::from_secs(1), socket.recv_from(&mut buffer)).await
+            && let Ok(mapped) = parse_binding_response(&buffer[..length], transaction)
+        {
+            return Ok(mapped);
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "the STUN server did not answer",
+    ))
+}
+
+/// Receives UDP Connection Requests; each signed, fresh, new request id wakes the device
+/// once (repeats of one request carry the same id).
+async fn listen_udp(socket: UdpSocket, endpoint: Endpoint, mut stopped: watch::Receiver<bool>) {
+    let mut buffer = [0u8; 2048];
+    let mut seen_ids = std::collections::VecDeque::with_capacity(16);
+    loop {
+        let received = tokio::select! {
+            received = socket.recv_from(&mut buffer) => received,
+            () = async { drop(stopped.wait_for(|stop| *stop).await) } => return,
+        };
+        let Ok((length, _)) = received else { continue };
+        let datagram = String::from_utf8_lossy(&buffer[..length]);
+        let (username, password) = endpoint
+            .credentials
+            .lock()
+            .expect("the credentials lock is never poisoned")
+            .clone();
+        let credentials = Credentials { username, password };
+        let now = chrono::Utc::now().timestamp();
+        match check_udp_connection_request(&datagram, &credentials, now, 60) {
+            Ok(request) if seen_ids.contains(&request.id) => {}
+            Ok(request) => {
+                if seen_ids.len() == 16 {
+                    seen_ids.pop_front();
+                }
+                seen_ids.push_back(request.id);
+                endpoint.report.send_modify(|report| report.woken += 1);
+                let _ = endpoint.wake.try_send(());
+            }
+            Err(_) => endpoint.report.send_modify(|report| report.refused += 1),
         }
     }
 }

@@ -11,4 +11,5 @@ pub mod device_secret;
 pub mod device_tag;
 pub mod setting;
 pub mod stored_file;
+pub mod stun_binding;
 pub mod task;
