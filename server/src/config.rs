@@ -37,6 +37,7 @@ pub const KEYS: &[&str] = &[
     "cwmp_auth_realm",
     "cwmp_allow_basic",
     "stun_listen",
+    "provision_connection_request_credentials",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -132,6 +133,9 @@ pub struct Flags {
     /// not set.
     #[arg(long, env = "OSPREY_STUN_LISTEN")]
     pub stun_listen: Option<String>,
+    /// Give each device Connection Request credentials of its own at BOOTSTRAP (true).
+    #[arg(long, env = "OSPREY_PROVISION_CONNECTION_REQUEST_CREDENTIALS")]
+    pub provision_connection_request_credentials: Option<String>,
 }
 
 /// Raw values by key, before checking: one layer (flags+environment, or the file).
@@ -173,6 +177,10 @@ impl Flags {
             ("cwmp_auth_realm", &self.cwmp_auth_realm),
             ("cwmp_allow_basic", &self.cwmp_allow_basic),
             ("stun_listen", &self.stun_listen),
+            (
+                "provision_connection_request_credentials",
+                &self.provision_connection_request_credentials,
+            ),
         ];
         pairs
             .into_iter()
@@ -250,6 +258,7 @@ pub struct Config {
     pub cwmp_allow_basic: bool,
     /// The STUN server's UDP address, when it runs.
     pub stun_listen: Option<SocketAddr>,
+    pub provision_connection_request_credentials: bool,
 }
 
 /// Who may open a CWMP session (see `app::acs::cwmp_auth`).
@@ -309,6 +318,10 @@ impl std::fmt::Debug for Config {
             .field("cwmp_auth_realm", &self.cwmp_auth_realm)
             .field("cwmp_allow_basic", &self.cwmp_allow_basic)
             .field("stun_listen", &self.stun_listen)
+            .field(
+                "provision_connection_request_credentials",
+                &self.provision_connection_request_credentials,
+            )
             .finish()
     }
 }
@@ -511,6 +524,11 @@ impl Config {
             .filter(|text| !text.is_empty())
             .map(|text| parse_address("stun_listen", text))
             .transpose()?;
+        let provision_connection_request_credentials = parse_bool(
+            "provision_connection_request_credentials",
+            get("provision_connection_request_credentials"),
+            true,
+        )?;
 
         Ok(Config {
             database_url,
@@ -536,6 +554,7 @@ impl Config {
             cwmp_auth_realm,
             cwmp_allow_basic,
             stun_listen,
+            provision_connection_request_credentials,
         })
     }
 

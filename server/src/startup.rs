@@ -114,6 +114,7 @@ pub async fn start_with_schema(
             register_unknown: config.register_unknown_devices,
             idle_timeout: Duration::seconds(i64::from(config.cwmp_session_timeout_seconds)),
             gate: services.cwmp_gate.clone(),
+            provision_connection_requests: config.provision_connection_request_credentials,
         },
     ));
     let cwmp = cwmp_router(

@@ -941,8 +941,11 @@ async fn wakeable_device(fixture: &Fixture, index: u32) -> (WakeableDevice, i64)
     (wakeable, id)
 }
 
+/// Credentials managed by hand in these tests: the ACS does not set its own at BOOTSTRAP.
+const NO_PROVISIONING: (&str, &str) = ("provision_connection_request_credentials", "false");
+
 async fn a_woken_device_runs_its_task_at_once(backend: Backend) {
-    let fixture = Fixture::new(backend).await;
+    let fixture = Fixture::with_settings(backend, &[NO_PROVISIONING]).await;
     let (mut wakeable, id) = wakeable_device(&fixture, 1).await;
     let credentials = format!("/api/v1/devices/{id}/connection-request-credentials");
     let reply = fixture
@@ -998,7 +1001,7 @@ async fn a_woken_device_runs_its_task_at_once(backend: Backend) {
 }
 
 async fn failed_wake_ups_say_why(backend: Backend) {
-    let fixture = Fixture::new(backend).await;
+    let fixture = Fixture::with_settings(backend, &[NO_PROVISIONING]).await;
     let (wakeable, id) = wakeable_device(&fixture, 2).await;
     let wake = format!("/api/v1/devices/{id}/wake");
 
@@ -1073,6 +1076,7 @@ async fn the_default_credentials_wake_devices_without_their_own(backend: Backend
         &[
             ("connection_request_username", "cr-user"),
             ("connection_request_password", "cr-secret"),
+            NO_PROVISIONING,
         ],
     )
     .await;
@@ -1300,6 +1304,7 @@ async fn a_device_behind_nat_is_woken_over_udp(backend: Backend) {
         &[
             ("stun_listen", "127.0.0.1:0"),
             ("connection_request_timeout_seconds", "2"),
+            NO_PROVISIONING,
         ],
     )
     .await;
@@ -1356,7 +1361,51 @@ async fn a_device_behind_nat_is_woken_over_udp(backend: Backend) {
     fixture.finish().await;
 }
 
+async fn bootstrap_gives_each_device_its_own_credentials(backend: Backend) {
+    let fixture = Fixture::new(backend).await;
+    let (mut first, first_id) = wakeable_device(&fixture, 41).await;
+    let (second, _) = wakeable_device(&fixture, 42).await;
+    // The BOOTSTRAP session replaced what the devices shipped with, each with its own.
+    let (username, password) = first.device().await.connection_request_credentials();
+    let (_, other_password) = second.device().await.connection_request_credentials();
+    assert_eq!(
+        username,
+        format!("cr-{}", first.device().await.id.serial_number)
+    );
+    assert_ne!(password, "cr-secret");
+    assert_ne!(password, other_password);
+    // The tree and the task-free session keep the password out of sight.
+    let parameters = fixture
+        .admin
+        .get(&format!("/api/v1/devices/{first_id}/parameters"))
+        .await;
+    assert!(!parameters.body.contains(&password), "{}", parameters.body);
+
+    // Nobody configured anything, and the device can be woken.
+    let reply = fixture
+        .admin
+        .post(
+            &format!("/api/v1/devices/{first_id}/wake?wait=10"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    first
+        .wait_for(Duration::from_secs(10), |report| report.sessions >= 2)
+        .await
+        .expect("the woken session");
+    // A later periodic session does not set them again.
+    assert_eq!(
+        first.device().await.connection_request_credentials().1,
+        password
+    );
+    first.stop().await;
+    second.stop().await;
+    fixture.finish().await;
+}
+
 on_both_databases!(
+    bootstrap_gives_each_device_its_own_credentials,
     a_device_behind_nat_is_woken_over_udp,
     devices_prove_who_they_are,
     a_shared_secret_admits_every_device,

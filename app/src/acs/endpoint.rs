@@ -13,13 +13,14 @@ use super::{
     cwmp_auth::{Admitted, CwmpAuthPolicy, CwmpGate, GateRefusal},
     discovery,
     learn::learn,
-    retry,
+    provisioning, retry,
     session::{Effect, Incoming, Purpose, Reply, Session},
     tasks,
 };
 use crate::{
     cwmp::{self, Message, message::Inform},
     events::{DeviceEvent, EventBus, EventKind},
+    http_auth::Credentials,
     store::{DeviceKey, InformOutcome, InformRecord, Store, TreeChanges},
 };
 
@@ -35,6 +36,8 @@ pub struct EndpointConfig {
     pub idle_timeout: Duration,
     /// Who may open a session.
     pub gate: CwmpGate,
+    /// Give each device Connection Request credentials of its own at BOOTSTRAP.
+    pub provision_connection_requests: bool,
 }
 
 impl Default for EndpointConfig {
@@ -43,6 +46,7 @@ impl Default for EndpointConfig {
             register_unknown: true,
             idle_timeout: Duration::seconds(30),
             gate: CwmpGate::new(CwmpAuthPolicy::Open, "Osprey", b"", false),
+            provision_connection_requests: true,
         }
     }
 }
@@ -93,6 +97,9 @@ struct LiveSession {
     task_attempts: HashMap<i64, i32>,
     /// How the session's first request passed the gate.
     admitted: Admitted,
+    /// Connection Request credentials sent to the device in this session, recorded once it
+    /// accepts them.
+    provisioned: Option<Credentials>,
 }
 
 #[derive(Default)]
@@ -224,6 +231,7 @@ impl CwmpEndpoint {
                     discovery_failed: false,
                     task_attempts: HashMap::new(),
                     admitted,
+                    provisioned: None,
                 };
                 (new_session_key(), live, true)
             }
@@ -342,6 +350,23 @@ impl CwmpEndpoint {
                     tracing::error!(%error, device_id = device.id, "binding a credential to its device failed");
                 }
                 self.supersede(device.id, key, now).await;
+                let bootstrapped = inform
+                    .events
+                    .iter()
+                    .any(|e| e.code == cwmp::types::EventCode::Bootstrap);
+                if self.config.provision_connection_requests
+                    && bootstrapped
+                    && live.provisioned.is_none()
+                {
+                    let credentials =
+                        provisioning::new_connection_request_credentials(&device.key.serial_number);
+                    live.session
+                        .enqueue(provisioning::set_connection_request_credentials(
+                            discovery::root_of(&inform),
+                            &credentials,
+                        ));
+                    live.provisioned = Some(credentials);
+                }
                 if !device.tree_complete && !live.discovering {
                     live.discovering = true;
                     live.session
@@ -352,6 +377,21 @@ impl CwmpEndpoint {
             }
             Effect::Completed { rpc, response } => {
                 live.answered += 1;
+                if rpc.purpose == Purpose::Provisioning
+                    && let (Some(device_id), Some(credentials)) =
+                        (live.device_id, live.provisioned.as_ref())
+                {
+                    match self
+                        .store
+                        .set_connection_request_credentials(device_id, credentials, now)
+                        .await
+                    {
+                        Ok(()) => tracing::info!(device_id, "Connection Request credentials set"),
+                        Err(error) => {
+                            tracing::error!(%error, device_id, "recording provisioned credentials failed");
+                        }
+                    }
+                }
                 if let Some(object) = learn(&mut live.learned, &rpc, &response, now) {
                     live.session.enqueue(discovery::start(&object));
                 }
@@ -376,6 +416,10 @@ impl CwmpEndpoint {
             }
             Effect::Faulted { rpc, fault } => {
                 live.answered += 1;
+                if rpc.purpose == Purpose::Provisioning {
+                    // The device keeps what it had; the configured default still applies.
+                    tracing::warn!(device_id = ?live.device_id, fault = %fault.code, message = %fault.message, "the device refused its Connection Request credentials");
+                }
                 if rpc.purpose == Purpose::Discovery {
                     live.discovery_failed = true;
                 }

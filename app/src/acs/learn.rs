@@ -39,7 +39,13 @@ pub fn learn(
         ) => {
             for parameter in parameters {
                 let entry = entry(changes, &parameter.name, read_at);
-                entry.value = Some(parameter.value.clone());
+                // Passwords read back empty from devices (TR-069); the tree keeps it so,
+                // rather than holding a secret everyone with read access could see.
+                entry.value = Some(if is_secret(&parameter.name) {
+                    String::new()
+                } else {
+                    parameter.value.clone()
+                });
                 entry.kind = Some(parameter.kind.as_xsi());
                 entry.read_at = read_at;
             }
@@ -61,6 +67,11 @@ pub fn learn(
         _ => {}
     }
     None
+}
+
+/// Parameters whose values are secrets: never stored in the tree.
+pub fn is_secret(name: &str) -> bool {
+    name.ends_with("Password")
 }
 
 /// The learned record of `name`, created empty when first seen.

@@ -6,6 +6,7 @@ pub mod cwmp_auth;
 pub mod discovery;
 pub mod endpoint;
 pub mod learn;
+pub mod provisioning;
 pub mod retry;
 pub mod session;
 pub mod stun_server;

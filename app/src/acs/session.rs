@@ -28,6 +28,8 @@ pub enum Purpose {
     Task(i64),
     /// Reading the device's parameter tree (`discovery`).
     Discovery,
+    /// What the ACS sets on every device at BOOTSTRAP (`provisioning`).
+    Provisioning,
 }
 
 /// Something the ACS wants the device to do, as one request.

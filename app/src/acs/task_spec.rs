@@ -483,6 +483,7 @@ fn shorten(text: &str) -> String {
 
 /// A stored request as the API's task JSON (`{"kind": ...}`), the inverse of `to_request`
 /// (passwords left out).
+/// The request as the API shows it (passwords masked).
 pub fn request_json(request: &Message) -> Value {
     match request {
         Message::GetParameterValues { names } => json!({"kind": "get", "names": names}),
@@ -493,7 +494,11 @@ pub fn request_json(request: &Message) -> Value {
             "kind": "set",
             "values": parameters
                 .iter()
-                .map(|p| json!({"name": p.name, "value": p.value, "type": p.kind.as_xsi()}))
+                // Shown to anyone who may read tasks: secrets stay hidden.
+                .map(|p| {
+                    let value = if super::learn::is_secret(&p.name) { "********" } else { p.value.as_str() };
+                    json!({"name": p.name, "value": value, "type": p.kind.as_xsi()})
+                })
                 .collect::<Vec<_>>(),
             "parameter_key": parameter_key,
         }),
