@@ -38,6 +38,11 @@ pub const KEYS: &[&str] = &[
     "cwmp_allow_basic",
     "stun_listen",
     "provision_connection_request_credentials",
+    "cwmp_tls_certificate",
+    "cwmp_tls_key",
+    "cwmp_tls_client_ca",
+    "ui_tls_certificate",
+    "ui_tls_key",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,6 +141,21 @@ pub struct Flags {
     /// Give each device Connection Request credentials of its own at BOOTSTRAP (true).
     #[arg(long, env = "OSPREY_PROVISION_CONNECTION_REQUEST_CREDENTIALS")]
     pub provision_connection_request_credentials: Option<String>,
+    /// PEM certificate chain for the CWMP listener: with the key, devices talk HTTPS.
+    #[arg(long, env = "OSPREY_CWMP_TLS_CERTIFICATE")]
+    pub cwmp_tls_certificate: Option<String>,
+    /// PEM private key for the CWMP listener.
+    #[arg(long, env = "OSPREY_CWMP_TLS_KEY")]
+    pub cwmp_tls_key: Option<String>,
+    /// PEM CA bundle: devices must present a client certificate it vouches for.
+    #[arg(long, env = "OSPREY_CWMP_TLS_CLIENT_CA")]
+    pub cwmp_tls_client_ca: Option<String>,
+    /// PEM certificate chain for the portal listener.
+    #[arg(long, env = "OSPREY_UI_TLS_CERTIFICATE")]
+    pub ui_tls_certificate: Option<String>,
+    /// PEM private key for the portal listener.
+    #[arg(long, env = "OSPREY_UI_TLS_KEY")]
+    pub ui_tls_key: Option<String>,
 }
 
 /// Raw values by key, before checking: one layer (flags+environment, or the file).
@@ -181,6 +201,11 @@ impl Flags {
                 "provision_connection_request_credentials",
                 &self.provision_connection_request_credentials,
             ),
+            ("cwmp_tls_certificate", &self.cwmp_tls_certificate),
+            ("cwmp_tls_key", &self.cwmp_tls_key),
+            ("cwmp_tls_client_ca", &self.cwmp_tls_client_ca),
+            ("ui_tls_certificate", &self.ui_tls_certificate),
+            ("ui_tls_key", &self.ui_tls_key),
         ];
         pairs
             .into_iter()
@@ -259,6 +284,10 @@ pub struct Config {
     /// The STUN server's UDP address, when it runs.
     pub stun_listen: Option<SocketAddr>,
     pub provision_connection_request_credentials: bool,
+    /// TLS on the CWMP listener (devices), when configured.
+    pub cwmp_tls: Option<crate::tls::TlsFiles>,
+    /// TLS on the portal listener, when configured.
+    pub ui_tls: Option<crate::tls::TlsFiles>,
 }
 
 /// Who may open a CWMP session (see `app::acs::cwmp_auth`).
@@ -322,6 +351,8 @@ impl std::fmt::Debug for Config {
                 "provision_connection_request_credentials",
                 &self.provision_connection_request_credentials,
             )
+            .field("cwmp_tls", &self.cwmp_tls)
+            .field("ui_tls", &self.ui_tls)
             .finish()
     }
 }
@@ -381,8 +412,19 @@ impl Config {
         let cwmp_listen =
             parse_address("cwmp_listen", get("cwmp_listen").unwrap_or("0.0.0.0:7547"))?;
 
+        let cwmp_tls = tls_files(
+            ("cwmp_tls_certificate", get("cwmp_tls_certificate")),
+            ("cwmp_tls_key", get("cwmp_tls_key")),
+            get("cwmp_tls_client_ca"),
+        )?;
+        let ui_tls = tls_files(
+            ("ui_tls_certificate", get("ui_tls_certificate")),
+            ("ui_tls_key", get("ui_tls_key")),
+            None,
+        )?;
         let public_url = match get("public_url") {
             Some(url) => parse_http_url("public_url", url)?,
+            None if ui_tls.is_some() => format!("https://{}/", reachable(ui_listen)),
             None => format!("http://{}/", reachable(ui_listen)),
         };
         let cwmp_url = get("cwmp_url")
@@ -555,14 +597,21 @@ impl Config {
             cwmp_allow_basic,
             stun_listen,
             provision_connection_request_credentials,
+            cwmp_tls,
+            ui_tls,
         })
     }
 
     /// The ACS URL for devices: the configured one, or the CWMP listener's bound address.
     pub fn cwmp_url_for(&self, bound: SocketAddr) -> String {
-        self.cwmp_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}/", reachable(bound)))
+        self.cwmp_url.clone().unwrap_or_else(|| {
+            let scheme = if self.cwmp_tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}/", reachable(bound))
+        })
     }
 
     /// Cookies get `Secure` when people reach the portal over TLS.
@@ -625,6 +674,35 @@ fn parse_http_url(key: &'static str, text: &str) -> Result<String, ConfigError> 
 }
 
 /// The address to tell people: a wildcard listen address is reached as localhost.
+/// A listener's certificate and key come together; a client CA needs both.
+fn tls_files(
+    (certificate_key, certificate): (&'static str, Option<&str>),
+    (key_key, key): (&'static str, Option<&str>),
+    client_ca: Option<&str>,
+) -> Result<Option<crate::tls::TlsFiles>, ConfigError> {
+    let present = |value: Option<&str>| value.filter(|v| !v.is_empty()).map(str::to_owned);
+    match (present(certificate), present(key)) {
+        (Some(certificate), Some(key)) => Ok(Some(crate::tls::TlsFiles {
+            certificate,
+            key,
+            client_ca: present(client_ca),
+        })),
+        (None, None) if present(client_ca).is_some() => Err(invalid(
+            "cwmp_tls_client_ca",
+            "needs cwmp_tls_certificate and cwmp_tls_key",
+        )),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(invalid(
+            key_key,
+            "is missing: give the certificate's key too",
+        )),
+        (None, Some(_)) => Err(invalid(
+            certificate_key,
+            "is missing: give the key's certificate too",
+        )),
+    }
+}
+
 fn reachable(address: SocketAddr) -> String {
     if address.ip().is_unspecified() {
         SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), address.port()).to_string()

@@ -7,3 +7,4 @@ pub mod routes;
 pub mod sim;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;

@@ -29,9 +29,12 @@ use tokio::{
     task::JoinHandle,
 };
 
+use axum::serve::ListenerExt;
+
 use crate::{
     config::{Config, CwmpAuth},
     routes::{UiState, cwmp_router, ui_router},
+    tls::{ServerConfig, TlsError, TlsFiles, TlsListener, server_config},
 };
 
 /// How long after sign-in a session may be renewed before the password is asked again.
@@ -51,6 +54,11 @@ pub enum StartError {
     },
     #[error("cannot create the first administrator: {0}")]
     FirstAdmin(String),
+    #[error("TLS for the {what} listener: {source}")]
+    Tls {
+        what: &'static str,
+        source: TlsError,
+    },
 }
 
 /// The first administrator, created on this start because there were no users.
@@ -99,6 +107,15 @@ pub async fn start_with_schema(
     config: &Config,
     schema: Option<&str>,
 ) -> Result<Running, StartError> {
+    // TLS files are read first: a mistake there stops the start before anything runs.
+    let tls_for = |what, files: Option<&TlsFiles>| {
+        files
+            .map(server_config)
+            .transpose()
+            .map_err(|source| StartError::Tls { what, source })
+    };
+    let ui_tls = tls_for("portal", config.ui_tls.as_ref())?;
+    let cwmp_tls = tls_for("CWMP", config.cwmp_tls.as_ref())?;
     let ui_listener = bind("portal", config.ui_listen).await?;
     let cwmp_listener = bind("CWMP", config.cwmp_listen).await?;
     let ui_address = local_address(&ui_listener, "portal", config.ui_listen)?;
@@ -125,8 +142,18 @@ pub async fn start_with_schema(
 
     let (stop, stopped) = watch::channel(false);
     let mut tasks = vec![
-        serve("portal", ui_listener, ui, stopped.clone()),
-        serve("CWMP", cwmp_listener, cwmp, stopped.clone()),
+        serve_maybe_tls(
+            ("portal", ui_listener, ui_address),
+            ui_tls,
+            ui,
+            stopped.clone(),
+        ),
+        serve_maybe_tls(
+            ("CWMP", cwmp_listener, cwmp_address),
+            cwmp_tls,
+            cwmp,
+            stopped.clone(),
+        ),
         expire_tasks_every_minute(services.store.clone(), stopped.clone()),
     ];
     let stun_address = match config.stun_listen {
@@ -273,12 +300,33 @@ fn local_address(
     })
 }
 
-fn serve(
+/// Serves `router` on `listener`, through TLS when there is a configuration for it.
+fn serve_maybe_tls(
+    (what, listener, local): (&'static str, TcpListener, SocketAddr),
+    tls: Option<Arc<ServerConfig>>,
+    router: axum::Router,
+    stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let Some(tls) = tls else {
+        return serve(what, listener, router, stopped);
+    };
+    tracing::info!(listener = what, "TLS on");
+    // `tap_io` gives axum the peer address for `ConnectInfo` (nothing is tapped).
+    let listener = TlsListener::new(listener, local, tls).tap_io(|_| {});
+    serve(what, listener, router, stopped)
+}
+
+fn serve<L>(
     what: &'static str,
-    listener: TcpListener,
+    listener: L,
     router: axum::Router,
     mut stopped: watch::Receiver<bool>,
-) -> JoinHandle<()> {
+) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+    for<'a> SocketAddr: axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let shutdown = async move {
