@@ -29,6 +29,11 @@ fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 
+fn product_class_parameter() -> Value {
+    json!({"name": "product_class", "in": "path", "required": true, "description": "The device's product class, as it reports it.",
+           "schema": {"type": "string", "minLength": 1, "maxLength": 64}})
+}
+
 fn username_parameter() -> Value {
     json!({"name": "username", "in": "path", "required": true, "description": "The username the device presents.",
            "schema": {"type": "string", "minLength": 1, "maxLength": 256}})
@@ -211,6 +216,18 @@ fn paths() -> Value {
                 vec![device_id()], None,
                 json!({"204": {"description": "Forgotten (or there were none)."}, "404": error_response("No such device.")})),
         },
+        "/api/v1/connection-request-defaults": {"get": operation("listConnectionRequestDefaults", "devices", "List Connection Request defaults",
+            "Each product class's default Connection Request credentials (usernames only). Admins only.",
+            vec![], None, json!({"200": json_response("The defaults.", "ConnectionRequestDefaults")}))},
+        "/api/v1/connection-request-defaults/{product_class}": {
+            "put": operation("setConnectionRequestDefault", "devices", "Set a product class's Connection Request default",
+                "For every device of the class without credentials of its own (a device's own come first, the configured global default last). Admins only.",
+                vec![product_class_parameter()], Some("ConnectionRequestCredentials"),
+                json!({"204": {"description": "Stored."}})),
+            "delete": operation("clearConnectionRequestDefault", "devices", "Forget a product class's Connection Request default",
+                "Admins only.", vec![product_class_parameter()], None,
+                json!({"204": {"description": "Forgotten."}, "404": error_response("No default for that class.")})),
+        },
         "/api/v1/devices/{id}/tasks": {
             "post": operation("queueTask", "tasks", "Queue a task",
                 &queue_description,
@@ -331,6 +348,9 @@ fn schemas() -> Value {
             "already_woken": {"type": "boolean", "description": "A wake-up sent moments ago is still on its way; none was sent now."},
             "code": {"type": "string", "description": "Why the device was not woken."},
             "message": {"type": "string"}}},
+        "ConnectionRequestDefaults": {"type": "object", "required": ["defaults"], "properties": {
+            "defaults": {"type": "array", "items": {"type": "object", "required": ["product_class", "username", "updated_at"], "properties": {
+                "product_class": {"type": "string"}, "username": {"type": "string"}, "updated_at": time}}}}},
         "ConnectionRequestCredentials": {"type": "object", "required": ["username", "password"], "additionalProperties": false, "properties": {
             "username": {"type": "string", "minLength": 1, "maxLength": 256},
             "password": {"type": "string", "minLength": 1, "maxLength": 256, "format": "password"}}},

@@ -25,6 +25,16 @@ enum DeviceSecret {
     UpdatedAt,
 }
 
+/// Connection Request credentials for every device of a product class without its own.
+#[derive(DeriveIden)]
+enum ConnectionRequestDefault {
+    Table,
+    ProductClass,
+    Username,
+    Password,
+    UpdatedAt,
+}
+
 /// Credentials a device presents when it opens a session (per-device policy).
 #[derive(DeriveIden)]
 enum CwmpCredential {
@@ -111,6 +121,20 @@ impl MigrationTrait for Migration {
                     .col(big_integer(CwmpAuthAttempt::Attempts))
                     .col(timestamp_with_time_zone(CwmpAuthAttempt::FirstAt))
                     .col(timestamp_with_time_zone(CwmpAuthAttempt::LastAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ConnectionRequestDefault::Table)
+                    .if_not_exists()
+                    .col(string(ConnectionRequestDefault::ProductClass).primary_key())
+                    .col(string(ConnectionRequestDefault::Username))
+                    .col(string(ConnectionRequestDefault::Password))
+                    .col(timestamp_with_time_zone(
+                        ConnectionRequestDefault::UpdatedAt,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -900,7 +900,10 @@ async fn the_openapi_document_is_served(backend: Backend) {
     assert_eq!(json["openapi"], "3.1.0");
     // Every documented route answers (not 404/405) for an admin.
     for (method, path) in server::routes::api::ROUTES {
-        let path = path.replace("{id}", "1").replace("{username}", "someone");
+        let path = path
+            .replace("{id}", "1")
+            .replace("{username}", "someone")
+            .replace("{product_class}", "SimGW");
         let reply = match *method {
             "get" if path.ends_with("/events") => continue,
             "get" => fixture.admin.get(&path).await,
@@ -1071,33 +1074,67 @@ async fn failed_wake_ups_say_why(backend: Backend) {
 }
 
 async fn the_default_credentials_wake_devices_without_their_own(backend: Backend) {
+    // The global default is wrong for these devices; their product class's is right.
     let fixture = Fixture::with_settings(
         backend,
         &[
             ("connection_request_username", "cr-user"),
-            ("connection_request_password", "cr-secret"),
+            ("connection_request_password", "not-this-one"),
             NO_PROVISIONING,
         ],
     )
     .await;
     let (mut wakeable, id) = wakeable_device(&fixture, 3).await;
+    let wake = format!("/api/v1/devices/{id}/wake");
+    let reply = fixture.admin.post(&wake, json!({})).await;
+    assert_eq!(error_of(&reply).0, "auth_failed", "{}", reply.body);
+
+    let class_default = "/api/v1/connection-request-defaults/SimGW";
     let reply = fixture
         .admin
-        .post(&format!("/api/v1/devices/{id}/wake?wait=10"), json!({}))
+        .put(
+            class_default,
+            json!({"username": "cr-user", "password": "cr-secret"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    let listed = fixture
+        .admin
+        .get("/api/v1/connection-request-defaults")
+        .await;
+    assert_eq!(listed.json()["defaults"][0]["product_class"], "SimGW");
+    assert!(!listed.body.contains("cr-secret"));
+    let reply = fixture
+        .admin
+        .post(&format!("{wake}?wait=10"), json!({}))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    // Its session began, so the next wake-up is a new request (not "already woken").
     wakeable
         .wait_for(Duration::from_secs(10), |report| report.sessions >= 2)
         .await
         .expect("the woken session");
-    let reply = fixture
+
+    // The device's own credentials come before its class's.
+    let own = format!("/api/v1/devices/{id}/connection-request-credentials");
+    fixture
         .admin
-        .post(&format!("/api/v1/devices/{id}/wake"), json!({}))
+        .put(&own, json!({"username": "cr-user", "password": "stale"}))
         .await;
+    let reply = fixture.admin.post(&wake, json!({})).await;
+    assert_eq!(error_of(&reply).0, "auth_failed", "{}", reply.body);
+    fixture.admin.delete(&own).await;
+    // Its session began since the last wake-up, so this is a new request, not "already".
+    let reply = fixture.admin.post(&wake, json!({})).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.json()["already_woken"], false, "{}", reply.body);
-    assert_eq!(wakeable.report().woken, 2);
+    assert_eq!(
+        fixture.admin.delete(class_default).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        fixture.admin.delete(class_default).await.status,
+        StatusCode::NOT_FOUND
+    );
     wakeable.stop().await;
     fixture.finish().await;
 }

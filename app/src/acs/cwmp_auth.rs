@@ -117,7 +117,11 @@ impl CwmpGate {
                     None => None,
                 };
                 if let (Some(name), None) = (&claimed, &found) {
-                    tracing::warn!(username = %name, ?peer, "CWMP session refused: unknown username");
+                    // The username goes to the attempts list for admins, never to the log.
+                    tracing::warn!(
+                        ?peer,
+                        "CWMP session refused: unknown username (listed for approval)"
+                    );
                     if let Err(error) = store.record_auth_attempt(name, peer, now).await {
                         tracing::error!(%error, "recording a refused session failed");
                     }

@@ -560,7 +560,7 @@ impl CwmpEndpoint {
         device_key: &DeviceKey,
     ) -> Result<(), Answer> {
         let Admitted::Device {
-            username,
+            username: _,
             bound_to: Some(owner),
         } = admitted
         else {
@@ -579,7 +579,6 @@ impl CwmpEndpoint {
             None => Ok(()),
             Some(owner) => {
                 tracing::warn!(
-                    %username,
                     owner = owner.device.id,
                     claimed = %device_key.serial_number,
                     "CWMP session refused: credentials of another device"

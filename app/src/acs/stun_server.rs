@@ -86,7 +86,7 @@ impl StunServer {
             .await
         {
             Ok(()) => {
-                tracing::debug!(%username, %from, "STUN binding recorded");
+                tracing::debug!(%from, "STUN binding recorded");
             }
             Err(error) => {
                 tracing::warn!(%error, "recording a STUN binding failed");

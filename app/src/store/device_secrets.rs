@@ -2,11 +2,11 @@
 //! from) and with which credentials. Secrets live in their own table and leave it only here.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, EntityTrait, QuerySelect, sea_query::OnConflict};
+use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect, sea_query::OnConflict};
 
 use super::{
     Store, StoreError,
-    entity::{device, device_secret, stun_binding},
+    entity::{connection_request_default, device, device_secret, stun_binding},
 };
 use crate::http_auth::Credentials;
 
@@ -17,7 +17,8 @@ pub struct WakeTarget {
     /// The address the device's sessions come from.
     pub seen_from: Option<String>,
     pub last_inform_at: DateTime<Utc>,
-    /// The credentials stored for this device, if any (defaults are applied by the caller).
+    /// The device's own credentials, else its product class's default (the global default
+    /// is applied by the caller).
     pub credentials: Option<Credentials>,
     /// The device said it is behind NAT (ManagementServer.NATDetected).
     pub nat_detected: bool,
@@ -37,14 +38,16 @@ fn value_ending<'a>(tree: &'a super::ParameterTree, suffix: &str) -> Option<&'a 
 impl Store {
     /// `None` when there is no such device.
     pub async fn wake_target(&self, device_id: i64) -> Result<Option<WakeTarget>, StoreError> {
-        let Some((url, seen_from, last_inform_at)) = device::Entity::find_by_id(device_id)
-            .select_only()
-            .column(device::Column::ConnectionRequestUrl)
-            .column(device::Column::IpAddress)
-            .column(device::Column::LastInformAt)
-            .into_tuple::<(Option<String>, Option<String>, DateTime<Utc>)>()
-            .one(&self.db)
-            .await?
+        let Some((url, seen_from, last_inform_at, product_class)) =
+            device::Entity::find_by_id(device_id)
+                .select_only()
+                .column(device::Column::ConnectionRequestUrl)
+                .column(device::Column::IpAddress)
+                .column(device::Column::LastInformAt)
+                .column(device::Column::ProductClass)
+                .into_tuple::<(Option<String>, Option<String>, DateTime<Utc>, String)>()
+                .one(&self.db)
+                .await?
         else {
             return Ok(None);
         };
@@ -55,6 +58,16 @@ impl Store {
                 username: secret.connection_request_username,
                 password: secret.connection_request_password,
             });
+        let credentials = match credentials {
+            Some(own) => Some(own),
+            None => connection_request_default::Entity::find_by_id(product_class)
+                .one(&self.db)
+                .await?
+                .map(|default| Credentials {
+                    username: default.username,
+                    password: default.password,
+                }),
+        };
         let tree = self.device_parameters(device_id).await?;
         let nat_detected = value_ending(&tree, "ManagementServer.NATDetected")
             .is_some_and(|value| value == "true" || value == "1");
@@ -142,5 +155,57 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(result.rows_affected > 0)
+    }
+}
+
+impl Store {
+    /// Credentials for every device of `product_class` without its own.
+    pub async fn set_product_class_credentials(
+        &self,
+        product_class: &str,
+        credentials: &Credentials,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        connection_request_default::Entity::insert(connection_request_default::ActiveModel {
+            product_class: Set(product_class.to_owned()),
+            username: Set(credentials.username.clone()),
+            password: Set(credentials.password.clone()),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(connection_request_default::Column::ProductClass)
+                .update_columns([
+                    connection_request_default::Column::Username,
+                    connection_request_default::Column::Password,
+                    connection_request_default::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clear_product_class_credentials(
+        &self,
+        product_class: &str,
+    ) -> Result<bool, StoreError> {
+        let result = connection_request_default::Entity::delete_by_id(product_class.to_owned())
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected > 0)
+    }
+
+    /// (product class, username, updated) of every default; passwords stay inside.
+    pub async fn list_product_class_credentials(
+        &self,
+    ) -> Result<Vec<(String, String, DateTime<Utc>)>, StoreError> {
+        Ok(connection_request_default::Entity::find()
+            .order_by_asc(connection_request_default::Column::ProductClass)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (row.product_class, row.username, row.updated_at))
+            .collect())
     }
 }

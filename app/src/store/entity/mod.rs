@@ -3,6 +3,7 @@
 pub mod api_token;
 pub mod app_user;
 pub mod audit_log;
+pub mod connection_request_default;
 pub mod cwmp_auth_attempt;
 pub mod cwmp_credential;
 pub mod device;

@@ -96,16 +96,8 @@ pub struct CredentialsBody {
 /// Longest username or password accepted (TR-069 gives them 256 characters).
 const MAX_CREDENTIAL_LENGTH: usize = 256;
 
-/// `PUT /api/v1/devices/{id}/connection-request-credentials`: what the device expects
-/// (admins only: these open the device's wake-up door).
-pub async fn set_credentials(
-    State(services): State<Services>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<CredentialsBody>,
-) -> ApiResult<StatusCode> {
-    caller.require(Role::ADMIN)?;
-    let device_id = parse_id(&id)?;
+/// Both fields present, 1 to 256 characters, no control characters.
+fn checked_credentials(body: CredentialsBody) -> ApiResult<Credentials> {
     for (field, value) in [("username", &body.username), ("password", &body.password)] {
         if value.is_empty() || value.chars().count() > MAX_CREDENTIAL_LENGTH {
             return Err(ApiError::invalid(
@@ -120,25 +112,35 @@ pub async fn set_credentials(
             ));
         }
     }
+    Ok(Credentials {
+        username: body.username,
+        password: body.password,
+    })
+}
+
+/// `PUT /api/v1/devices/{id}/connection-request-credentials`: what the device expects
+/// (admins only: these open the device's wake-up door).
+pub async fn set_credentials(
+    State(services): State<Services>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CredentialsBody>,
+) -> ApiResult<StatusCode> {
+    caller.require(Role::ADMIN)?;
+    let device_id = parse_id(&id)?;
+    let credentials = checked_credentials(body)?;
     ensure_device(&services, device_id).await?;
     let now = Utc::now();
     services
         .store
-        .set_connection_request_credentials(
-            device_id,
-            &Credentials {
-                username: body.username.clone(),
-                password: body.password,
-            },
-            now,
-        )
+        .set_connection_request_credentials(device_id, &credentials, now)
         .await?;
     services
         .audit(
             &caller.actor,
             AuditAction::ConnectionCredentialsSet,
             Some(&format!("device:{device_id}")),
-            format!("username {}", body.username),
+            format!("username {}", credentials.username),
             now,
         )
         .await?;
@@ -169,5 +171,88 @@ pub async fn clear_credentials(
             )
             .await?;
     }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/connection-request-defaults`: each product class's default (usernames only).
+pub async fn list_defaults(
+    State(services): State<Services>,
+    caller: Caller,
+) -> ApiResult<Json<serde_json::Value>> {
+    caller.require(Role::ADMIN)?;
+    let defaults: Vec<serde_json::Value> = services
+        .store
+        .list_product_class_credentials()
+        .await?
+        .into_iter()
+        .map(|(product_class, username, updated_at)| {
+            serde_json::json!({
+                "product_class": product_class,
+                "username": username,
+                "updated_at": updated_at,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "defaults": defaults })))
+}
+
+/// `PUT /api/v1/connection-request-defaults/{product_class}`: for every device of the class
+/// without credentials of its own.
+pub async fn set_default(
+    State(services): State<Services>,
+    caller: Caller,
+    Path(product_class): Path<String>,
+    ApiJson(body): ApiJson<CredentialsBody>,
+) -> ApiResult<StatusCode> {
+    caller.require(Role::ADMIN)?;
+    if product_class.trim().is_empty() || product_class.len() > 64 {
+        return Err(ApiError::invalid(
+            "product_class",
+            "a product class is 1 to 64 characters",
+        ));
+    }
+    let credentials = checked_credentials(body)?;
+    let now = Utc::now();
+    services
+        .store
+        .set_product_class_credentials(&product_class, &credentials, now)
+        .await?;
+    services
+        .audit(
+            &caller.actor,
+            AuditAction::ConnectionCredentialsSet,
+            Some(&format!("product_class:{product_class}")),
+            format!("username {}", credentials.username),
+            now,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/connection-request-defaults/{product_class}`.
+pub async fn clear_default(
+    State(services): State<Services>,
+    caller: Caller,
+    Path(product_class): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require(Role::ADMIN)?;
+    if !services
+        .store
+        .clear_product_class_credentials(&product_class)
+        .await?
+    {
+        return Err(ApiError::not_found(format!(
+            "There is no default for the product class {product_class}."
+        )));
+    }
+    services
+        .audit(
+            &caller.actor,
+            AuditAction::ConnectionCredentialsCleared,
+            Some(&format!("product_class:{product_class}")),
+            "",
+            Utc::now(),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
