@@ -106,3 +106,18 @@ test('devices that inform are counted on the dashboard', async ({ page }) => {
   await expect(page.getByText('registered, 3 with their parameters read.')).toBeVisible();
   await snap(page, 'dashboard-with-devices');
 });
+
+test('the dashboard shows device activity as it happens', async ({ page }) => {
+  const port = Number(process.env.E2E_PORT ?? 3100) + 1;
+  const simulator = process.env.CPE_SIM_BIN ?? '../target/debug/cpe-sim';
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByTestId('live-status')).toHaveText(/Connected/);
+  // A new device bootstraps while the page is open: no reload.
+  execFileSync(simulator, ['--url', `http://127.0.0.1:${port}/`, '--devices', '1', '--first', '500']);
+  const feed = page.getByTestId('live-events');
+  await expect(feed.getByText('SIM000000500 (SimGW)')).toBeVisible();
+  await expect(feed.getByText(/SIM000000500: 0 BOOTSTRAP, 1 BOOT/)).toBeVisible();
+  await snap(page, 'dashboard-live');
+});

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{feedback::ErrorNote, layout::current_user};
+use super::{feedback::ErrorNote, layout::current_user, live_events::LiveEvents};
 use crate::{api::portal::portal_info, model::Role};
 
 #[component]
@@ -55,6 +55,7 @@ fn Dashboard(username: String) -> impl IntoView {
                     })}
                 </Suspense>
             </section>
+            <LiveEvents/>
         </div>
     }
 }

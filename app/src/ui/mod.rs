@@ -7,6 +7,7 @@ mod coming_soon;
 mod dashboard;
 mod feedback;
 mod layout;
+mod live_events;
 mod login;
 mod users;
 
