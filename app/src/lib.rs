@@ -6,6 +6,7 @@
 //! - `api`: `#[server]` functions the UI calls; thin: check the caller's role, call the domain.
 //! - `model`: plain serde types shared by UI and server.
 //! - `error`: the one error type every server function returns.
+//! - `url_text`: percent-encoding of query values.
 //! - `auth`, `store`, `services` (ssr only): passwords, tokens, sessions; the database; the
 //!   bundle of both that the server hands to every request.
 //! - `cwmp` (ssr only): the TR-069 codec, pure and without I/O.
@@ -20,6 +21,7 @@ pub mod api;
 pub mod error;
 pub mod model;
 pub mod ui;
+pub mod url_text;
 
 #[cfg(feature = "ssr")]
 pub mod acs;

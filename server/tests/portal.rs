@@ -267,6 +267,32 @@ async fn roles_are_checked_on_the_server(backend: Backend) {
     );
     let reply = app.call("portal_info", Some(&helpdesk), "").await;
     assert_eq!(reply.status, StatusCode::OK);
+    let reply = app.call("list_devices", Some(&customer), "q=&sort=").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::FORBIDDEN,
+        "customers list no devices"
+    );
+    let reply = app.call("list_devices", Some(&helpdesk), "q=&sort=").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // A search that does not parse says where.
+    let reply = app
+        .call("list_devices", Some(&helpdesk), "q=serial_number+%3D&sort=")
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("at character"), "{}", reply.body);
+    let page = app.page("/devices", Some(&helpdesk)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("No device has contacted the ACS yet"),
+        "{}",
+        page.body
+    );
 
     for (cookie, path) in [
         (&helpdesk, "/users"),

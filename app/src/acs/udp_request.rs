@@ -8,7 +8,7 @@
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::http_auth::Credentials;
+use crate::{http_auth::Credentials, url_text::percent_encode};
 
 /// The datagram asking the device at `address` (`host:port`) to open a session.
 pub fn udp_connection_request(
@@ -27,8 +27,8 @@ pub fn udp_connection_request(
     );
     format!(
         "GET http://{address}?ts={timestamp}&id={id}&un={}&cn={}&sig={signature} HTTP/1.1\r\nHost: {address}\r\n\r\n",
-        form_encode(&credentials.username),
-        form_encode(cnonce),
+        percent_encode(&credentials.username, true),
+        percent_encode(cnonce, true),
     )
 }
 
@@ -119,21 +119,6 @@ fn sign(password: &str, timestamp: i64, id: u32, username: &str, cnonce: &str) -
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// `application/x-www-form-urlencoded` for one value.
-fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(byte));
-            }
-            b' ' => out.push('+'),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
 }
 
 fn form_decode(value: &str) -> Option<String> {

@@ -6,6 +6,7 @@
 //! read well in logs. The REST API for machines will live under `/api/v1`.
 
 pub mod audit;
+pub mod devices;
 pub mod portal;
 pub mod session;
 pub mod tokens;

@@ -20,11 +20,6 @@ fn ComingSoon(title: &'static str, summary: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn DevicesPage() -> impl IntoView {
-    view! { <ComingSoon title="Devices" summary="Search the inventory by serial number, MAC, IP, customer, tag or any parameter; open a device to see and change its parameters."/> }
-}
-
-#[component]
 pub fn GroupsPage() -> impl IntoView {
     view! { <ComingSoon title="Groups" summary="Group devices by a saved search or by hand, to configure and upgrade them together."/> }
 }

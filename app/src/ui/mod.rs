@@ -5,6 +5,7 @@ mod api_access;
 mod audit;
 mod coming_soon;
 mod dashboard;
+mod devices;
 mod feedback;
 mod layout;
 mod live_events;
@@ -21,10 +22,9 @@ use leptos_router::{
 use self::{
     api_access::ApiPage,
     audit::AuditPage,
-    coming_soon::{
-        CampaignsPage, DevicesPage, DiagnosticsPage, FilesPage, GroupsPage, TemplatesPage,
-    },
+    coming_soon::{CampaignsPage, DiagnosticsPage, FilesPage, GroupsPage, TemplatesPage},
     dashboard::HomePage,
+    devices::DevicesPage,
     feedback::NotFound,
     layout::Shell,
     login::LoginPage,
