@@ -308,6 +308,11 @@ fn serve_maybe_tls(
     stopped: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let Some(tls) = tls else {
+        // Without TCP_NODELAY a page streamed in several writes waits on the peer's delayed
+        // ACK: 40 ms on every server-rendered page.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         return serve(what, listener, router, stopped);
     };
     tracing::info!(listener = what, "TLS on");

@@ -148,6 +148,8 @@ async fn accept_loop(
                 continue;
             }
         };
+        // Streamed pages in several writes must not wait on delayed ACKs.
+        let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let ready = ready.clone();
         tokio::spawn(async move {

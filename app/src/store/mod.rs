@@ -14,6 +14,7 @@ mod devices;
 mod entity;
 mod files;
 mod settings;
+mod synthetic;
 mod tasks;
 mod users;
 
@@ -30,6 +31,7 @@ pub use devices::{
     TreeChanges, online_deadline,
 };
 pub use files::StoredFileInfo;
+pub use synthetic::{SYNTHETIC_CLASSES, SYNTHETIC_VERSIONS, synthetic_serial};
 pub use tasks::{StoredTask, TaskFilter, TaskStatus};
 pub use users::{NewUser, StoredUser};
 

@@ -5,11 +5,14 @@
 //! Scenarios (the numbers of the benchmark issue): 3, a BOOTSTRAP storm of new devices
 //! whose whole trees are read; 1, periodic informs with no pending work; 2, the same with
 //! one GetParameterValues per session queued through the REST API; and the ceiling, scenario
-//! 1 against a trivial endpoint on the same HTTP stack with no database. Inventory at a
-//! million devices (4) and memory with them (5) are not measured yet.
+//! 1 against a trivial endpoint on the same HTTP stack with no database; 4, the inventory:
+//! a million synthetic devices seeded in bulk, then the device list's first page, searches
+//! and counts through the REST API and the portal's server-rendered page; 5, the server's
+//! memory idle with them.
 
 pub mod ceiling;
 mod http;
+mod inventory;
 mod load;
 mod process;
 
@@ -70,6 +73,8 @@ pub struct BenchConfig {
     pub devices: u32,
     pub concurrency: usize,
     pub duration: Duration,
+    /// Devices seeded for the inventory scenario (0: skipped).
+    pub inventory_devices: u32,
 }
 
 /// One scenario's figures; printed as a table row and as a JSON line.
@@ -125,7 +130,7 @@ impl Report {
     }
 }
 
-fn round(value: f64, places: i32) -> f64 {
+pub(crate) fn round(value: f64, places: i32) -> f64 {
     let factor = 10f64.powi(places);
     (value * factor).round() / factor
 }
@@ -138,6 +143,9 @@ pub async fn run(config: &BenchConfig) -> Result<Vec<Report>, BenchError> {
     let ceiling = run_ceiling(config).await?;
     for database in &config.databases {
         reports.extend(run_on(config, *database).await?);
+        if config.inventory_devices > 0 {
+            reports.extend(inventory::run(config, *database).await?);
+        }
     }
     for report in &mut reports {
         if matches!(report.scenario, "periodic" | "periodic_with_task") {
@@ -184,14 +192,17 @@ async fn run_ceiling(config: &BenchConfig) -> Result<Report, BenchError> {
 }
 
 /// A fresh database: a SQLite file in a temporary directory, or a new PostgreSQL database.
-struct FreshDatabase {
+pub(crate) struct FreshDatabase {
     url: String,
     drop: Option<(String, String)>,
     directory: Option<PathBuf>,
 }
 
 impl FreshDatabase {
-    async fn create(database: BenchDatabase, pg_url: &str) -> Result<FreshDatabase, BenchError> {
+    pub(crate) async fn create(
+        database: BenchDatabase,
+        pg_url: &str,
+    ) -> Result<FreshDatabase, BenchError> {
         let name = format!("osprey_bench_{}", std::process::id());
         match database {
             BenchDatabase::Sqlite => {
@@ -225,7 +236,7 @@ impl FreshDatabase {
         }
     }
 
-    async fn remove(self) {
+    pub(crate) async fn remove(self) {
         if let Some(directory) = self.directory {
             let _ = std::fs::remove_dir_all(directory);
         }
@@ -252,23 +263,7 @@ async fn run_scenarios(
     url: &str,
 ) -> Result<Vec<Report>, BenchError> {
     let db = database.label();
-    let (ui, cwmp) = (free_port()?, free_port()?);
-    let server = ServerProcess::start(
-        &config.osprey,
-        &[],
-        &[
-            ("OSPREY_DATABASE_URL", url.to_owned()),
-            ("OSPREY_UI_LISTEN", ui.to_string()),
-            ("OSPREY_CWMP_LISTEN", cwmp.to_string()),
-            ("OSPREY_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
-            ("OSPREY_LOG_LEVEL", "warn".to_owned()),
-            ("OSPREY_SITE_ROOT", "/nonexistent-site".to_owned()),
-        ],
-        ui,
-        cwmp,
-        ui,
-    )
-    .await?;
+    let server = start_osprey(config, url).await?;
     let client = SimClient::new(&format!("http://{}/", server.cwmp))
         .map_err(|e| BenchError::Http(e.to_string()))?;
     let fleet = Arc::new(Fleet::new(0, config.devices));
@@ -371,8 +366,37 @@ async fn run_scenarios(
     Ok(reports)
 }
 
+/// The release server on the database at `url`, on free loopback ports.
+pub(crate) async fn start_osprey(
+    config: &BenchConfig,
+    url: &str,
+) -> Result<ServerProcess, BenchError> {
+    let (ui, cwmp) = (free_port()?, free_port()?);
+    ServerProcess::start(
+        &config.osprey,
+        &[],
+        &[
+            ("OSPREY_DATABASE_URL", url.to_owned()),
+            ("OSPREY_UI_LISTEN", ui.to_string()),
+            ("OSPREY_CWMP_LISTEN", cwmp.to_string()),
+            ("OSPREY_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+            ("OSPREY_LOG_LEVEL", "warn".to_owned()),
+            ("OSPREY_SITE_ROOT", "/nonexistent-site".to_owned()),
+        ],
+        ui,
+        cwmp,
+        ui,
+    )
+    .await
+}
+
 /// Signs in as the first admin and creates an API token; returns its secret.
 async fn create_token(http: &HttpClient, base: &str) -> Result<String, BenchError> {
+    Ok(sign_in_with_token(http, base).await?.0)
+}
+
+/// Signs in as the first admin; returns a new API token's secret and the portal cookie.
+async fn sign_in_with_token(http: &HttpClient, base: &str) -> Result<(String, String), BenchError> {
     let form = [("content-type", "application/x-www-form-urlencoded")];
     let login = http
         .send(
@@ -398,10 +422,11 @@ async fn create_token(http: &HttpClient, base: &str) -> Result<String, BenchErro
             "name=bench&role=admin".to_owned(),
         )
         .await?;
-    serde_json::from_str::<serde_json::Value>(&created.body)
+    let secret = serde_json::from_str::<serde_json::Value>(&created.body)
         .ok()
         .and_then(|json| json["secret"].as_str().map(str::to_owned))
-        .ok_or_else(|| BenchError::Check(format!("token creation failed: {}", created.body)))
+        .ok_or_else(|| BenchError::Check(format!("token creation failed: {}", created.body)))?;
+    Ok((secret, cookie))
 }
 
 async fn api_get(

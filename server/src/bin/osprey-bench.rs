@@ -47,6 +47,10 @@ struct Args {
     /// Sessions in flight (default 64; 16 with --quick).
     #[arg(long)]
     concurrency: Option<usize>,
+    /// Devices seeded for the inventory scenario (default 1,000,000; 20,000 with --quick;
+    /// 0 skips it).
+    #[arg(long)]
+    inventory: Option<u32>,
     /// Seconds of each timed scenario (default 60; 5 with --quick).
     #[arg(long)]
     seconds: Option<u64>,
@@ -96,6 +100,9 @@ async fn main() -> ExitCode {
             .devices
             .unwrap_or(if args.quick { 300 } else { 10_000 }),
         concurrency: args.concurrency.unwrap_or(if args.quick { 16 } else { 64 }),
+        inventory_devices: args
+            .inventory
+            .unwrap_or(if args.quick { 20_000 } else { 1_000_000 }),
         duration: Duration::from_secs(args.seconds.unwrap_or(if args.quick { 5 } else { 60 })),
     };
     eprintln!(

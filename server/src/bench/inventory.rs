@@ -1,0 +1,186 @@
+//! Scenarios 4 and 5: the inventory at scale. Synthetic devices are seeded in bulk (through
+//! the store, before the server starts), then each request is timed 50 times, one after the
+//! other: the device list's first page, searches and counts through the REST API, and the
+//! portal's server-rendered Devices page. The server's memory is read idle, with them all in
+//! the database, and again at the end.
+
+use std::time::{Duration, Instant};
+
+use app::store::{SYNTHETIC_CLASSES, SYNTHETIC_VERSIONS, Store};
+use sea_orm::ConnectionTrait;
+
+use super::{
+    BenchConfig, BenchDatabase, BenchError, FreshDatabase, Report, http::HttpClient, round,
+    sign_in_with_token, start_osprey,
+};
+
+/// Timed requests per query.
+const REPEATS: usize = 50;
+
+pub async fn run(config: &BenchConfig, database: BenchDatabase) -> Result<Vec<Report>, BenchError> {
+    let fresh = FreshDatabase::create(database, &config.pg_url).await?;
+    let outcome = measure(config, database, &fresh.url).await;
+    fresh.remove().await;
+    outcome
+}
+
+async fn measure(
+    config: &BenchConfig,
+    database: BenchDatabase,
+    url: &str,
+) -> Result<Vec<Report>, BenchError> {
+    let db = database.label();
+    let count = config.inventory_devices;
+    let seeding = Instant::now();
+    {
+        let store = Store::open(url, None)
+            .await
+            .map_err(|e| BenchError::Database(e.to_string()))?;
+        store
+            .insert_synthetic_devices(0, count, chrono::Utc::now())
+            .await
+            .map_err(|e| BenchError::Database(e.to_string()))?;
+    }
+    // A production database has its statistics and visibility map kept by (auto)vacuum;
+    // a freshly seeded one has neither, and its plans and counts would say nothing true.
+    let maintenance = match database {
+        BenchDatabase::Sqlite => "ANALYZE",
+        BenchDatabase::Postgres => "VACUUM ANALYZE device",
+    };
+    sea_orm::Database::connect(url)
+        .await
+        .map_err(|e| BenchError::Database(e.to_string()))?
+        .execute_unprepared(maintenance)
+        .await
+        .map_err(|e| BenchError::Database(e.to_string()))?;
+    eprintln!(
+        "osprey-bench: {count} devices seeded on {db} in {:.1} s (then {maintenance})",
+        seeding.elapsed().as_secs_f64()
+    );
+    let server = start_osprey(config, url).await?;
+    // Let start-up settle before reading the idle figure.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_rss = server.rss_mib();
+    let http = HttpClient::default();
+    let base = format!("http://{}", server.ui);
+    let (token, cookie) = sign_in_with_token(&http, &base).await?;
+    let bearer = format!("Bearer {token}");
+    let (class, _, _) = SYNTHETIC_CLASSES[0];
+    let version = SYNTHETIC_VERSIONS[3];
+    let search = encode(&format!(
+        "product_class = {class} AND software_version = {version}"
+    ));
+    let parameter = encode(&format!(
+        "product_class = {class} AND InternetGatewayDevice.WiFi.SSID.1.SSID = home-00015"
+    ));
+    let serial = encode("serial_number ~ BENCH00001234");
+    let queries: Vec<(&'static str, String, bool)> = vec![
+        (
+            "inventory_first_page",
+            "/api/v1/devices?limit=50".to_owned(),
+            false,
+        ),
+        (
+            "inventory_search",
+            format!("/api/v1/devices?limit=50&q={search}"),
+            false,
+        ),
+        (
+            "inventory_serial_prefix",
+            format!("/api/v1/devices?limit=50&q={serial}"),
+            false,
+        ),
+        (
+            "inventory_parameter",
+            format!("/api/v1/devices?limit=50&q={parameter}"),
+            false,
+        ),
+        ("inventory_count", "/api/v1/devices/count".to_owned(), false),
+        (
+            "inventory_count_search",
+            format!("/api/v1/devices/count?q={search}"),
+            false,
+        ),
+        (
+            "inventory_count_online",
+            format!("/api/v1/devices/count?q={}", encode("online = true")),
+            false,
+        ),
+        ("portal_devices_page", "/devices".to_owned(), true),
+        (
+            "portal_devices_search",
+            format!("/devices?q={search}"),
+            true,
+        ),
+    ];
+    let mut reports = Vec::new();
+    for (scenario, path, portal) in queries {
+        let url = format!("{base}{path}");
+        let headers: Vec<(&str, &str)> = if portal {
+            vec![("cookie", cookie.as_str()), ("accept", "text/html")]
+        } else {
+            vec![("authorization", bearer.as_str())]
+        };
+        let mut latencies = Vec::with_capacity(REPEATS);
+        let mut errors = 0;
+        let started = Instant::now();
+        for _ in 0..REPEATS {
+            let began = Instant::now();
+            let answer = http.send("GET", &url, &headers, String::new()).await?;
+            latencies.push(began.elapsed());
+            if answer.status != 200 {
+                errors += 1;
+                if errors == 1 {
+                    eprintln!(
+                        "osprey-bench: {scenario}: {} {}",
+                        answer.status,
+                        answer.body.chars().take(200).collect::<String>()
+                    );
+                }
+            }
+        }
+        latencies.sort();
+        let percentile = |p: f64| {
+            let index = ((latencies.len() as f64 - 1.0) * p).round() as usize;
+            round(latencies[index].as_secs_f64() * 1000.0, 2)
+        };
+        let elapsed = started.elapsed().as_secs_f64();
+        reports.push(Report {
+            scenario,
+            db,
+            devices: count,
+            concurrency: 1,
+            seconds: round(elapsed, 2),
+            sessions: REPEATS,
+            sessions_per_s: round(REPEATS as f64 / elapsed.max(f64::EPSILON), 1),
+            p50_ms: percentile(0.50),
+            p95_ms: percentile(0.95),
+            p99_ms: percentile(0.99),
+            errors,
+            cpu_s_per_1000: None,
+            rss_mib: Some(round(server.rss_mib(), 1)),
+            share_of_ceiling: None,
+        });
+    }
+    reports.push(Report {
+        scenario: "memory_idle",
+        db,
+        devices: count,
+        concurrency: 0,
+        seconds: 0.0,
+        sessions: 0,
+        sessions_per_s: 0.0,
+        p50_ms: 0.0,
+        p95_ms: 0.0,
+        p99_ms: 0.0,
+        errors: 0,
+        cpu_s_per_1000: None,
+        rss_mib: Some(round(idle_rss, 1)),
+        share_of_ceiling: None,
+    });
+    Ok(reports)
+}
+
+fn encode(text: &str) -> String {
+    app::url_text::percent_encode(text, false)
+}
