@@ -13,11 +13,12 @@ use axum::{
     http::StatusCode,
 };
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{
     caller::Caller,
     error::{ApiError, ApiJson, ApiResult},
+    wake::{CredentialsBody, checked_credentials},
 };
 
 /// Most rows one list returns.
@@ -81,35 +82,19 @@ pub async fn list(
     })))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewCredential {
-    username: String,
-    password: String,
-}
-
-/// Usernames and passwords up to this many characters (TR-069 gives them 256).
-const MAX_LENGTH: usize = 256;
-
 pub async fn add(
     State(services): State<Services>,
     caller: Caller,
-    ApiJson(body): ApiJson<NewCredential>,
+    ApiJson(body): ApiJson<CredentialsBody>,
 ) -> ApiResult<(StatusCode, Json<CredentialView>)> {
     caller.require(Role::ADMIN)?;
-    for (field, value) in [("username", &body.username), ("password", &body.password)] {
-        if value.is_empty() || value.chars().count() > MAX_LENGTH {
-            return Err(ApiError::invalid(
-                field,
-                format!("the {field} is 1 to {MAX_LENGTH} characters"),
-            ));
-        }
-        if value.chars().any(char::is_control) || (field == "username" && value.contains(':')) {
-            return Err(ApiError::invalid(
-                field,
-                format!("the {field} must not contain control characters (nor `:` in a username)"),
-            ));
-        }
+    let body = checked_credentials(body)?;
+    // Basic credentials are `username:password`: a colon would split the name.
+    if body.username.contains(':') {
+        return Err(ApiError::invalid(
+            "username",
+            "the username must not contain `:`",
+        ));
     }
     let secret = StoredSecret::hash(&body.username, services.cwmp_gate.realm(), &body.password);
     let now = Utc::now();

@@ -97,7 +97,7 @@ pub struct CredentialsBody {
 const MAX_CREDENTIAL_LENGTH: usize = 256;
 
 /// Both fields present, 1 to 256 characters, no control characters.
-fn checked_credentials(body: CredentialsBody) -> ApiResult<Credentials> {
+pub(super) fn checked_credentials(body: CredentialsBody) -> ApiResult<Credentials> {
     for (field, value) in [("username", &body.username), ("password", &body.password)] {
         if value.is_empty() || value.chars().count() > MAX_CREDENTIAL_LENGTH {
             return Err(ApiError::invalid(
