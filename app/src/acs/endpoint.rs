@@ -566,20 +566,20 @@ impl CwmpEndpoint {
         else {
             return Ok(());
         };
-        let owner = self.store.device(*owner).await.map_err(|error| {
+        let owner_key = self.store.device_key(*owner).await.map_err(|error| {
             tracing::error!(%error, "reading a credential's device failed");
             Answer::refuse(
                 503,
                 "The ACS cannot check credentials right now; retry later.",
             )
         })?;
-        match owner {
-            Some(owner) if owner.device.key == *device_key => Ok(()),
+        match owner_key {
+            Some(key) if key == *device_key => Ok(()),
             // Its device was deleted: the credential is free again (the FK cleared it).
             None => Ok(()),
-            Some(owner) => {
+            Some(_) => {
                 tracing::warn!(
-                    owner = owner.device.id,
+                    owner = *owner,
                     claimed = %device_key.serial_number,
                     "CWMP session refused: credentials of another device"
                 );

@@ -2,12 +2,15 @@
 //! at once when this instance's session ends the task; a slow poll of the database catches
 //! the cases the bus cannot see (another instance ran the session, a missed event).
 
-use std::time::Duration;
+use std::{future::Future, sync::Arc, time::Duration};
 
-use tokio::sync::broadcast::error::RecvError;
+use tokio::{
+    sync::broadcast::{self, error::RecvError},
+    time::Instant,
+};
 
 use crate::{
-    events::{EventBus, EventKind},
+    events::{DeviceEvent, EventBus, EventKind},
     store::{Store, StoreError, StoredTask},
 };
 
@@ -24,19 +27,48 @@ pub async fn wait_for_task(
 ) -> Result<Option<StoredTask>, StoreError> {
     // Subscribe before the first read, so an end between the two is not missed.
     let mut receiver = events.subscribe();
-    let deadline = tokio::time::Instant::now() + patience;
+    let until = tokio::time::Instant::now() + patience;
+    let (_, task) = wait_until(
+        &mut receiver,
+        until,
+        |event| {
+            event.task_id == Some(task_id)
+                && matches!(event.kind, EventKind::TaskDone | EventKind::TaskFailed)
+        },
+        || async {
+            let task = store.task(task_id).await?;
+            let ended = task.as_ref().is_none_or(|task| task.status.is_final());
+            Ok::<_, StoreError>((ended, task))
+        },
+    )
+    .await?;
+    Ok(task)
+}
+
+/// Asks `check` at once, again on every event `wakes` picks out of `receiver` (when this
+/// instance saw it happen) and at least every second (when another instance did, or events
+/// were lost), until it says done or `until` passes. Returns whether it said done, and what
+/// it last read.
+pub async fn wait_until<T, E, Check, Checked>(
+    receiver: &mut broadcast::Receiver<Arc<DeviceEvent>>,
+    until: Instant,
+    wakes: impl Fn(&DeviceEvent) -> bool,
+    mut check: Check,
+) -> Result<(bool, T), E>
+where
+    Check: FnMut() -> Checked,
+    Checked: Future<Output = Result<(bool, T), E>>,
+{
     loop {
-        let task = store.task(task_id).await?;
-        let ended = task.as_ref().is_none_or(|task| task.status.is_final());
-        if ended || tokio::time::Instant::now() >= deadline {
-            return Ok(task);
+        let (done, value) = check().await?;
+        if done || Instant::now() >= until {
+            return Ok((done, value));
         }
-        let next_poll = (tokio::time::Instant::now() + POLL_EVERY).min(deadline);
+        let next_poll = (Instant::now() + POLL_EVERY).min(until);
         loop {
             tokio::select! {
                 received = receiver.recv() => match received {
-                    Ok(event) if event.task_id == Some(task_id)
-                        && matches!(event.kind, EventKind::TaskDone | EventKind::TaskFailed) => break,
+                    Ok(event) if wakes(&event) => break,
                     Ok(_) => continue,
                     // Events were lost: the database tells what happened.
                     Err(RecvError::Lagged(_)) => break,

@@ -20,6 +20,7 @@ use tokio::{
 use super::{
     connection_request::{ConnectionRequester, WakeError, behind_nat, parse_url},
     udp_request::udp_connection_request,
+    wait::wait_until,
     wake_limit::{Admission, WakeLimiter, WakeLimits},
 };
 use crate::{
@@ -106,9 +107,6 @@ pub struct Woken {
     /// A wake-up sent moments ago is still on its way; no new request was sent.
     pub already_woken: bool,
 }
-
-/// How often the database is asked whether a session began (another instance may run it).
-const SESSION_POLL_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Debug)]
 pub struct DeviceWaker {
@@ -312,37 +310,27 @@ impl DeviceWaker {
         receiver: &mut broadcast::Receiver<Arc<DeviceEvent>>,
         until: Instant,
     ) -> Result<bool, WakeError> {
-        loop {
-            let target = self
-                .inner
-                .store
-                .wake_target(device_id)
-                .await
-                .map_err(|e| WakeError::Store(e.to_string()))?
-                .ok_or(WakeError::UnknownDevice)?;
-            // Microseconds: what PostgreSQL keeps of the clock.
-            if target.last_inform_at >= since.trunc_subsecs(6) {
-                return Ok(true);
-            }
-            if Instant::now() >= until {
-                return Ok(false);
-            }
-            let next_poll = (Instant::now() + SESSION_POLL_EVERY).min(until);
-            loop {
-                tokio::select! {
-                    received = receiver.recv() => match received {
-                        Ok(event) if event.device_id == device_id
-                            && matches!(event.kind, EventKind::Inform | EventKind::Registered) => return Ok(true),
-                        Ok(_) => continue,
-                        Err(_) => {
-                            tokio::time::sleep_until(next_poll).await;
-                            break;
-                        }
-                    },
-                    () = tokio::time::sleep_until(next_poll) => break,
-                }
-            }
-        }
+        // Microseconds: what PostgreSQL keeps of the clock.
+        let since = since.trunc_subsecs(6);
+        let store = &self.inner.store;
+        let (began, ()) = wait_until(
+            receiver,
+            until,
+            |event| {
+                event.device_id == device_id
+                    && matches!(event.kind, EventKind::Inform | EventKind::Registered)
+            },
+            || async {
+                let last_inform_at = store
+                    .last_inform_at(device_id)
+                    .await
+                    .map_err(|e| WakeError::Store(e.to_string()))?
+                    .ok_or(WakeError::UnknownDevice)?;
+                Ok::<_, WakeError>((last_inform_at >= since, ()))
+            },
+        )
+        .await?;
+        Ok(began)
     }
 
     /// Wakes the device and waits until its session begins (its Inform arrives, on this

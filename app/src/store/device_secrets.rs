@@ -86,6 +86,19 @@ impl Store {
         }))
     }
 
+    /// When the device last informed: all a wait for its session needs to read (not its tree).
+    pub async fn last_inform_at(
+        &self,
+        device_id: i64,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(device::Entity::find_by_id(device_id)
+            .select_only()
+            .column(device::Column::LastInformAt)
+            .into_tuple::<DateTime<Utc>>()
+            .one(&self.db)
+            .await?)
+    }
+
     /// Records where a STUN username was seen (`host:port`).
     pub async fn record_stun_binding(
         &self,

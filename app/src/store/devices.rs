@@ -574,6 +574,23 @@ impl Store {
         Err(StoreError::Contended("parameter tree"))
     }
 
+    /// The identity of device `id`, without its summary, tags or tree.
+    pub async fn device_key(&self, id: i64) -> Result<Option<DeviceKey>, StoreError> {
+        Ok(device::Entity::find_by_id(id)
+            .select_only()
+            .column(device::Column::Oui)
+            .column(device::Column::ProductClass)
+            .column(device::Column::SerialNumber)
+            .into_tuple::<(String, String, String)>()
+            .one(&self.db)
+            .await?
+            .map(|(oui, product_class, serial_number)| DeviceKey {
+                oui,
+                product_class,
+                serial_number,
+            }))
+    }
+
     pub async fn device_by_key(&self, key: &DeviceKey) -> Result<Option<StoredDevice>, StoreError> {
         Ok(self.device_row(key).await?.as_ref().map(StoredDevice::from))
     }
