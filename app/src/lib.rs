@@ -17,6 +17,8 @@
 //! - `openapi` (ssr only): the REST API's OpenAPI document (served, and shown in the portal).
 //! - `acs` (ssr only): the engine; `acs::session` is the CWMP session state machine (sans-IO).
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod error;
 pub mod model;

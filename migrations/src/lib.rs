@@ -11,6 +11,7 @@ mod m20261124_000002_devices;
 mod m20261124_000003_tasks;
 mod m20261124_000004_api;
 mod m20261124_000005_connection_requests;
+mod m20261124_000006_customer_devices;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_tasks::Migration),
             Box::new(m20261124_000004_api::Migration),
             Box::new(m20261124_000005_connection_requests::Migration),
+            Box::new(m20261124_000006_customer_devices::Migration),
         ]
     }
 }

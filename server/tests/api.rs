@@ -6,7 +6,6 @@ mod common;
 
 use std::time::Duration;
 
-use app::store::DeviceKey;
 use axum::http::StatusCode;
 use common::{ADMIN_PASSWORD, Backend, Reply, TestDb, http, http_response, start_server};
 use serde_json::{Value, json};
@@ -176,18 +175,7 @@ impl Fixture {
     }
 
     async fn id_of(&self, device: &SimDevice) -> i64 {
-        self.running
-            .services
-            .store
-            .device_by_key(&DeviceKey {
-                oui: device.id.oui.clone(),
-                product_class: device.id.product_class.clone(),
-                serial_number: device.id.serial_number.clone(),
-            })
-            .await
-            .unwrap()
-            .expect("registered")
-            .id
+        common::registered_device_id(&self.running.services, device).await
     }
 
     async fn finish(self) {

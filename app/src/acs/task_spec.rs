@@ -19,8 +19,7 @@ use crate::{
 
 /// Most entries in one request (names, values, attributes).
 pub const MAX_ENTRIES: usize = 1_000;
-/// Longest value a `set` may carry.
-pub const MAX_VALUE_LEN: usize = 65_535;
+pub use crate::model::MAX_VALUE_LEN;
 /// Longest a caller may hold a request open waiting for a task (`wait=N`).
 pub const MAX_WAIT_SECONDS: u64 = 300;
 /// A task nobody set a deadline for expires after a week in the queue: a firmware download
@@ -440,36 +439,10 @@ fn set_value(
     Ok(ParameterValue::new(&value.name, &value.value, kind))
 }
 
-/// Whether `value` is a valid lexical form of `kind` (TR-069 A.2.3).
+/// Whether `value` is a valid lexical form of `kind` (TR-069 A.2.3); the same rules the
+/// portal checks an inline edit with before sending it.
 pub fn check_value(kind: &XsdType, value: &str) -> Result<(), String> {
-    let ok = match kind {
-        XsdType::String | XsdType::Other(_) => value.chars().count() <= MAX_VALUE_LEN,
-        XsdType::Int => value.trim().parse::<i32>().is_ok(),
-        XsdType::UnsignedInt => value.trim().parse::<u32>().is_ok(),
-        XsdType::Long => value.trim().parse::<i64>().is_ok(),
-        XsdType::UnsignedLong => value.trim().parse::<u64>().is_ok(),
-        XsdType::Boolean => matches!(value.trim(), "true" | "false" | "1" | "0"),
-        XsdType::DateTime => {
-            chrono::DateTime::parse_from_rfc3339(value.trim()).is_ok()
-                || chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M:%S").is_ok()
-        }
-        XsdType::Base64 => value
-            .trim()
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')),
-        XsdType::HexBinary => {
-            value.len().is_multiple_of(2) && value.bytes().all(|b| b.is_ascii_hexdigit())
-        }
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "'{}' is not a valid {}",
-            shorten(value),
-            kind.as_xsi()
-        ))
-    }
+    crate::model::check_typed_value(&kind.as_xsi(), value)
 }
 
 fn shorten(text: &str) -> String {
@@ -478,6 +451,33 @@ fn shorten(text: &str) -> String {
         text.to_owned()
     } else {
         format!("{}…", text.chars().take(SHOWN).collect::<String>())
+    }
+}
+
+/// A request in one line for people (history tabs): what it reads, sets or fetches.
+/// Secrets are masked as in `request_json`.
+pub fn request_summary(request: &Message) -> String {
+    match request {
+        Message::GetParameterValues { names } => names.join(", "),
+        Message::SetParameterValues { parameters, .. } => parameters
+            .iter()
+            .map(|p| {
+                let value = if super::learn::is_secret(&p.name) {
+                    "********"
+                } else {
+                    p.value.as_str()
+                };
+                format!("{} = {}", p.name, shorten(value))
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Message::AddObject { object_name, .. } | Message::DeleteObject { object_name, .. } => {
+            object_name.clone()
+        }
+        Message::Download(download) => format!("{} from {}", download.file_type, download.url),
+        Message::Upload(upload) => upload.file_type.clone(),
+        Message::GetParameterNames { path, .. } => path.clone(),
+        _ => String::new(),
     }
 }
 

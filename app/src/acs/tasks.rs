@@ -2,11 +2,80 @@
 
 use chrono::{DateTime, Utc};
 
-use super::session::{PendingRpc, Purpose};
+use super::{
+    session::{PendingRpc, Purpose},
+    task_spec::{SpecContext, SpecError, TaskSpec},
+    uploads::UploadKind,
+};
 use crate::{
     cwmp::{self, CwmpVersion, Header, Message, encode::write_message, envelope::write_envelope},
-    store::{Store, StoreError, StoredTask},
+    services::{Actor, Services},
+    store::{AuditAction, Store, StoreError, StoredTask},
 };
+
+/// Why a request for a device was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("There is no device {0}.")]
+    NoDevice(i64),
+    #[error(transparent)]
+    Invalid(#[from] SpecError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks a request people or scripts made (`TaskSpec`), queues it for the device and
+/// writes the audit line: the one way the REST API and the portal queue work.
+pub async fn queue_spec(
+    services: &Services,
+    actor: &Actor,
+    device_id: i64,
+    spec: &TaskSpec,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<i64, QueueError> {
+    if services.store.device_key(device_id).await?.is_none() {
+        return Err(QueueError::NoDevice(device_id));
+    }
+    // Only `set` consults the stored tree (types, read-only parameters): it is the largest
+    // thing a device has, so other kinds do not read it.
+    let tree = if matches!(spec, TaskSpec::Set { .. }) {
+        services.store.device_parameters(device_id).await?
+    } else {
+        Default::default()
+    };
+    let upload_kind = match spec {
+        TaskSpec::Upload { file_type, .. } => UploadKind::of_file_type(file_type),
+        _ => UploadKind::Other,
+    };
+    let upload_url = services
+        .uploads
+        .url(&services.cwmp_url, device_id, upload_kind);
+    let request = spec.to_request(SpecContext {
+        tree: &tree,
+        upload_url: &upload_url,
+    })?;
+    let task_id = queue(
+        &services.store,
+        device_id,
+        &request,
+        &actor.name,
+        Some(expires_at),
+        now,
+    )
+    .await?;
+    services
+        .audit(
+            actor,
+            AuditAction::TaskQueued,
+            Some(&format!("device:{device_id}")),
+            format!("{} (task {task_id})", spec.kind()),
+            now,
+        )
+        .await?;
+    tracing::info!(device_id, task_id, kind = spec.kind(), by = %actor.name, "task queued");
+    Ok(task_id)
+}
 
 /// Queues `request` for the device's next session; returns the task id.
 pub async fn queue(

@@ -6,6 +6,10 @@
 //! read well in logs. The REST API for machines will live under `/api/v1`.
 
 pub mod audit;
+pub mod customer;
+#[cfg(feature = "ssr")]
+mod device_access;
+pub mod device_page;
 pub mod devices;
 pub mod portal;
 pub mod session;

@@ -3,6 +3,7 @@
 //! `store`.
 
 mod api_token;
+mod claim_code;
 mod cookie;
 mod login;
 mod password;
@@ -12,6 +13,7 @@ mod token;
 mod username;
 
 pub use api_token::{GeneratedApiToken, generate_api_token, hash_api_token, looks_like_api_token};
+pub use claim_code::{claim_code_hash, new_claim_code};
 pub use cookie::{SESSION_COOKIE, clear_session_cookie, read_session_cookie, session_cookie};
 pub use login::{LoginError, SignedIn, sign_in};
 pub use password::{

@@ -2,12 +2,23 @@
 
 mod api_token;
 mod device;
+mod device_page;
 mod portal;
 mod role;
+mod typed_value;
 mod user;
 
 pub use api_token::{ApiOperation, ApiParameter, ApiTokenView, NewApiToken};
-pub use device::{DeviceListPage, DeviceRow};
+pub use device::{
+    DeviceListPage, DeviceOverview, DeviceRow, OverviewFact, OverviewSection, ParameterInfo,
+    TreeEntry, TreeLevel, TreeNode, WifiNetwork,
+};
+pub use device_page::{
+    ActionStarted, ClaimCodeIssued, CustomerAction, CustomerDeviceView, CustomerWifi, DeviceAction,
+    DeviceDetail, HistoryEntry, HistoryKind, TaskProgress, TaskStage, WakeNote,
+    check_wifi_password,
+};
 pub use portal::PortalFacts;
 pub use role::Role;
+pub use typed_value::{MAX_VALUE_LEN, check_typed_value};
 pub use user::{AuditEntry, AuditPage, NewPassword, SignedInUser, UserView};

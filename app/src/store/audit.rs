@@ -46,6 +46,11 @@ pub enum AuditAction {
     ConnectionCredentialsCleared,
     CwmpCredentialAdded,
     CwmpCredentialDeleted,
+    CustomerLinked,
+    CustomerUnlinked,
+    ClaimCodeCreated,
+    DeviceClaimed,
+    ClaimFailed,
 }
 
 impl AuditAction {
@@ -72,6 +77,11 @@ impl AuditAction {
             AuditAction::ConnectionCredentialsCleared => "connection_credentials_cleared",
             AuditAction::CwmpCredentialAdded => "cwmp_credential_added",
             AuditAction::CwmpCredentialDeleted => "cwmp_credential_deleted",
+            AuditAction::CustomerLinked => "customer_linked",
+            AuditAction::CustomerUnlinked => "customer_unlinked",
+            AuditAction::ClaimCodeCreated => "claim_code_created",
+            AuditAction::DeviceClaimed => "device_claimed",
+            AuditAction::ClaimFailed => "claim_failed",
         }
     }
 }

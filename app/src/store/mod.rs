@@ -6,6 +6,7 @@
 mod api_tokens;
 mod audit;
 mod connect;
+mod customers;
 mod cwmp_credentials;
 mod device_filter;
 mod device_list;
@@ -21,6 +22,7 @@ mod users;
 pub use api_tokens::{NewApiToken, StoredApiToken};
 pub use audit::{AuditAction, AuditRecord, FailureCounts};
 pub use connect::{DatabaseKind, redact_url};
+pub use customers::ClaimOutcome;
 pub use cwmp_credentials::{AuthAttempt, CwmpCredentialInfo, MAX_AUTH_ATTEMPTS_KEPT};
 pub use device_list::{
     Cursor, DevicePage, DeviceQuery, DeviceSort, ListedDevice, MAX_PAGE_SIZE, SortKey, is_tag,

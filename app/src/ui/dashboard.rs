@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{feedback::ErrorNote, layout::current_user, live_events::LiveEvents};
+use super::{
+    customer::MyDevices, feedback::ErrorNote, layout::current_user, live_events::LiveEvents,
+};
 use crate::{api::portal::portal_info, model::Role};
 
 #[component]
@@ -57,17 +59,5 @@ fn Dashboard(username: String) -> impl IntoView {
             </section>
             <LiveEvents/>
         </div>
-    }
-}
-
-#[component]
-fn MyDevices() -> impl IntoView {
-    view! {
-        <Title text="My devices"/>
-        <h1>"My devices"</h1>
-        <section class="card">
-            <p>"Your devices will appear here once your provider links them to your account."</p>
-            <p class="muted">"You will be able to see whether they are online, see your Wi-Fi network names, change your Wi-Fi password and restart your router."</p>
-        </section>
     }
 }

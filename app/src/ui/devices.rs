@@ -103,7 +103,7 @@ fn DeviceTable(page: DeviceListPage, search: String, sort: String, paged: bool) 
             let status = if device.online { "Online" } else { "Offline" };
             view! {
                 <tr>
-                    <td data-label="Serial number"><code>{device.serial_number}</code></td>
+                    <td data-label="Serial number"><a href=format!("/devices/{}", device.id)><code>{device.serial_number}</code></a></td>
                     <td data-label="Product class">{device.product_class}</td>
                     <td data-label="Manufacturer">{device.manufacturer}</td>
                     <td data-label="Software">{device.software_version.unwrap_or_default()}</td>

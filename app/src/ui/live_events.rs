@@ -31,12 +31,20 @@ pub fn kind_label(kind: &str) -> &'static str {
 
 #[component]
 pub fn LiveEvents() -> impl IntoView {
+    /// How many events the feed keeps on screen.
+    const KEPT: usize = 20;
     let events = RwSignal::new(Vec::<LiveEvent>::new());
     let connected = RwSignal::new(false);
-    // Effects run in the browser only: this opens the stream after hydration.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        stream::open(events, connected);
+    let sequence = StoredValue::new(0u64);
+    open_event_stream("/api/v1/events".to_owned(), connected, move |kind, data| {
+        let next = sequence.get_value() + 1;
+        sequence.set_value(next);
+        if let Some(event) = read_event(next, kind, &data) {
+            events.update(|list| {
+                list.insert(0, event);
+                list.truncate(KEPT);
+            });
+        }
     });
     let status = move || {
         if connected.get() {
@@ -75,7 +83,6 @@ pub fn LiveEvents() -> impl IntoView {
 }
 
 /// Reading the JSON of one event into what the feed shows (pure; used by the browser).
-#[cfg(any(feature = "hydrate", all(test, feature = "ssr")))]
 pub fn read_event(sequence: u64, kind: &str, data: &str) -> Option<LiveEvent> {
     {
         let value: serde_json::Value = serde_json::from_str(data).ok()?;
@@ -127,19 +134,63 @@ pub fn read_event(sequence: u64, kind: &str, data: &str) -> Option<LiveEvent> {
     }
 }
 
+/// What a device page needs of an event: which task it concerns and, for an Inform, its
+/// event codes (to tell a reboot's "1 BOOT").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceActivity {
+    pub kind: String,
+    pub task_id: Option<i64>,
+    pub events: Vec<String>,
+    /// The device's fault message, for faults.
+    pub message: Option<String>,
+}
+
+/// Reads an event's JSON for a device page (pure).
+pub fn read_activity(kind: &str, data: &str) -> Option<DeviceActivity> {
+    let value: serde_json::Value = serde_json::from_str(data).ok()?;
+    let detail = value.get("detail");
+    Some(DeviceActivity {
+        kind: kind.to_owned(),
+        task_id: value.get("task_id").and_then(|id| id.as_i64()),
+        events: detail
+            .and_then(|d| d.get("events"))
+            .and_then(|e| e.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|e| e.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        message: detail
+            .and_then(|d| d.get("message"))
+            .and_then(|m| m.as_str())
+            .map(str::to_owned),
+    })
+}
+
+/// Opens the event stream at `url` once the page is hydrated; calls `on_event(kind, data)`
+/// for each event; closes when the calling component goes away. Does nothing on the server.
+pub fn open_event_stream(
+    url: String,
+    connected: RwSignal<bool>,
+    on_event: impl Fn(&'static str, String) + Clone + 'static,
+) {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        stream::open(&url, connected, on_event.clone());
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&url, connected, &on_event);
+    });
+}
+
 #[cfg(feature = "hydrate")]
 mod stream {
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, closure::Closure};
     use web_sys::{Event, EventSource, MessageEvent};
 
-    use super::{LiveEvent, read_event};
-
-    /// How many events the feed keeps on screen.
-    const KEPT: usize = 20;
-
     /// The kinds the stream names its events by (SSE `event:` lines).
-    const KINDS: [&str; 6] = [
+    const EVENT_KINDS: [&str; 6] = [
         "inform",
         "registered",
         "task_done",
@@ -148,25 +199,20 @@ mod stream {
         "value_change",
     ];
 
-    /// Opens the stream; it closes when the component goes away.
-    pub fn open(events: RwSignal<Vec<LiveEvent>>, connected: RwSignal<bool>) {
-        let Ok(source) = EventSource::new("/api/v1/events") else {
+    pub fn open(
+        url: &str,
+        connected: RwSignal<bool>,
+        on_event: impl Fn(&'static str, String) + Clone + 'static,
+    ) {
+        let Ok(source) = EventSource::new(url) else {
             return;
         };
-        let sequence = StoredValue::new(0u64);
         let mut handlers: Vec<Closure<dyn FnMut(MessageEvent)>> = Vec::new();
-        for kind in KINDS {
+        for kind in EVENT_KINDS {
+            let on_event = on_event.clone();
             let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-                let Some(data) = message.data().as_string() else {
-                    return;
-                };
-                let next = sequence.get_value() + 1;
-                sequence.set_value(next);
-                if let Some(event) = read_event(next, kind, &data) {
-                    events.update(|list| {
-                        list.insert(0, event);
-                        list.truncate(KEPT);
-                    });
+                if let Some(data) = message.data().as_string() {
+                    on_event(kind, data);
                 }
             });
             let _ = source.add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref());

@@ -4,7 +4,9 @@
 mod api_access;
 mod audit;
 mod coming_soon;
+mod customer;
 mod dashboard;
+mod device_page;
 mod devices;
 mod feedback;
 mod layout;
@@ -23,7 +25,9 @@ use self::{
     api_access::ApiPage,
     audit::AuditPage,
     coming_soon::{CampaignsPage, DiagnosticsPage, FilesPage, GroupsPage, TemplatesPage},
+    customer::MyDevicePage,
     dashboard::HomePage,
+    device_page::DevicePage,
     devices::DevicesPage,
     feedback::NotFound,
     layout::Shell,
@@ -71,6 +75,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("devices") view=DevicesPage/>
+                    <Route path=path!("devices/:id") view=DevicePage/>
+                    <Route path=path!("my/devices/:id") view=MyDevicePage/>
                     <Route path=path!("groups") view=GroupsPage/>
                     <Route path=path!("templates") view=TemplatesPage/>
                     <Route path=path!("campaigns") view=CampaignsPage/>

@@ -158,7 +158,14 @@ impl SimDevice {
         if self.factory_reset_requested {
             self.factory_reset_requested = false;
             let index = self.id.serial_number[3..].parse().unwrap_or(0);
+            // The reset erases settings, not where the device listens.
+            let url = self
+                .value_ending("ManagementServer.ConnectionRequestURL")
+                .map(str::to_owned);
             *self = SimDevice::new(index, self.model);
+            if let Some(url) = url {
+                self.set_connection_request_url(&url);
+            }
             return;
         }
         if let Some(command_key) = self.reboot_requested.take() {
@@ -173,6 +180,16 @@ impl SimDevice {
                 },
             ];
         }
+    }
+
+    /// The device has just restarted (a reboot or factory reset it accepted) and has not
+    /// told the ACS yet.
+    pub fn restarted(&self) -> bool {
+        !self.bootstrapped
+            || self
+                .pending_events
+                .iter()
+                .any(|event| event.code == EventCode::Boot)
     }
 
     /// The session failed: report the same events again next time.

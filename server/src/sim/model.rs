@@ -284,7 +284,43 @@ pub fn build_tree(model: DataModel, index: u32, connection_request_url: &str) ->
                     false,
                 );
             }
-            hosts(&mut tree, &format!("{root}LANDevice.1.Hosts."), index);
+            let lan = format!("{root}LANDevice.1.LANHostConfigManagement.");
+            put(
+                &mut tree,
+                format!("{lan}DHCPServerEnable"),
+                "true",
+                b.clone(),
+                true,
+            );
+            put(
+                &mut tree,
+                format!("{lan}MinAddress"),
+                "192.168.1.100",
+                s.clone(),
+                true,
+            );
+            put(
+                &mut tree,
+                format!("{lan}MaxAddress"),
+                "192.168.1.199",
+                s.clone(),
+                true,
+            );
+            put(
+                &mut tree,
+                format!("{lan}IPInterface.1.IPInterfaceIPAddress"),
+                "192.168.1.1",
+                s.clone(),
+                true,
+            );
+            put(
+                &mut tree,
+                format!("{lan}IPInterface.1.IPInterfaceSubnetMask"),
+                "255.255.255.0",
+                s.clone(),
+                true,
+            );
+            hosts(&mut tree, &format!("{root}LANDevice.1.Hosts.Host."), index);
         }
         DataModel::Tr181 => {
             put(
@@ -297,6 +333,7 @@ pub fn build_tree(model: DataModel, index: u32, connection_request_url: &str) ->
             let ip = format!("{root}IP.Interface.1.");
             put(&mut tree, format!("{ip}Enable"), "true", b.clone(), true);
             put(&mut tree, format!("{ip}Status"), "Up", s.clone(), false);
+            put(&mut tree, format!("{ip}Name"), "wan", s.clone(), false);
             put(
                 &mut tree,
                 format!("{ip}IPv4Address.1.IPAddress"),
@@ -311,6 +348,40 @@ pub fn build_tree(model: DataModel, index: u32, connection_request_url: &str) ->
                 s.clone(),
                 false,
             );
+            let lan = format!("{root}IP.Interface.2.");
+            put(&mut tree, format!("{lan}Enable"), "true", b.clone(), true);
+            put(&mut tree, format!("{lan}Status"), "Up", s.clone(), false);
+            put(&mut tree, format!("{lan}Name"), "br-lan", s.clone(), false);
+            put(
+                &mut tree,
+                format!("{lan}IPv4Address.1.IPAddress"),
+                "192.168.1.1",
+                s.clone(),
+                true,
+            );
+            put(
+                &mut tree,
+                format!("{lan}IPv4Address.1.SubnetMask"),
+                "255.255.255.0",
+                s.clone(),
+                true,
+            );
+            let pool = format!("{root}DHCPv4.Server.Pool.1.");
+            put(&mut tree, format!("{pool}Enable"), "true", b.clone(), true);
+            put(
+                &mut tree,
+                format!("{pool}MinAddress"),
+                "192.168.1.100",
+                s.clone(),
+                true,
+            );
+            put(
+                &mut tree,
+                format!("{pool}MaxAddress"),
+                "192.168.1.199",
+                s.clone(),
+                true,
+            );
             for ssid in 1..=4 {
                 let w = format!("{root}WiFi.SSID.{ssid}.");
                 put(&mut tree, format!("{w}Enable"), "true", b.clone(), true);
@@ -322,6 +393,14 @@ pub fn build_tree(model: DataModel, index: u32, connection_request_url: &str) ->
                     true,
                 );
                 put(&mut tree, format!("{w}Status"), "Up", s.clone(), false);
+                // Odd SSIDs on the 2.4 GHz radio, even ones on the 5 GHz radio.
+                put(
+                    &mut tree,
+                    format!("{w}LowerLayers"),
+                    format!("{root}WiFi.Radio.{}.", 2 - ssid % 2),
+                    s.clone(),
+                    true,
+                );
                 put(
                     &mut tree,
                     format!("{w}Stats.BytesSent"),
@@ -338,6 +417,13 @@ pub fn build_tree(model: DataModel, index: u32, connection_request_url: &str) ->
                 );
                 let ap = format!("{root}WiFi.AccessPoint.{ssid}.");
                 put(&mut tree, format!("{ap}Enable"), "true", b.clone(), true);
+                put(
+                    &mut tree,
+                    format!("{ap}SSIDReference"),
+                    format!("{root}WiFi.SSID.{ssid}."),
+                    s.clone(),
+                    true,
+                );
                 put(
                     &mut tree,
                     format!("{ap}Security.ModeEnabled"),

@@ -218,8 +218,13 @@ async fn run_sessions(
 ) {
     let mut dice = Dice::new(1);
     let mut first = true;
+    // A device that accepted a reboot (or reset) comes back by itself once restarted, as
+    // real ones do: "1 BOOT" (or "0 BOOTSTRAP") without waiting for a wake-up.
+    let mut restarted = false;
     loop {
-        if !first {
+        if restarted {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        } else if !first {
             let pause = periodic.unwrap_or(Duration::MAX);
             tokio::select! {
                 request = woken.recv() => match request {
@@ -235,6 +240,7 @@ async fn run_sessions(
         let outcome = client
             .run_session(&mut device, Chaos::default(), &mut dice)
             .await;
+        restarted = outcome.is_ok() && device.restarted();
         // The ACS may have set new credentials in this session.
         *endpoint
             .credentials

@@ -9,7 +9,7 @@ use std::{
     sync::atomic::{AtomicU32, Ordering},
 };
 
-use app::services::Services;
+use app::{services::Services, store::DeviceKey};
 use axum::{
     Router,
     body::Body,
@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, Database};
 use server::{
     config::{Config, Layer},
     routes::ui_router,
+    sim::device::SimDevice,
     startup::{self, FirstAdmin, Running, prepare, ui_state},
 };
 use tower::ServiceExt;
@@ -259,6 +260,27 @@ impl TestApp {
             .await
     }
 
+    /// A server function that takes JSON (its arguments as one object).
+    pub async fn call_json(
+        &self,
+        function: &str,
+        cookie: Option<&str>,
+        arguments: serde_json::Value,
+    ) -> Reply {
+        let mut request = Request::post(format!("/api/{function}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(
+            request
+                .body(Body::from(arguments.to_string()))
+                .expect("request"),
+        )
+        .await
+    }
+
     /// Signs in and returns the session cookie to send back (`osprey_session=…`).
     pub async fn sign_in(&self, username: &str, password: &str) -> String {
         let reply = self
@@ -374,4 +396,19 @@ pub async fn http_response(
         )))
         .expect("a request");
     client.request(request).await.expect("the server answers")
+}
+
+/// The id the server gave a simulated device (it has had its first session).
+pub async fn registered_device_id(services: &Services, device: &SimDevice) -> i64 {
+    services
+        .store
+        .device_by_key(&DeviceKey {
+            oui: device.id.oui.clone(),
+            product_class: device.id.product_class.clone(),
+            serial_number: device.id.serial_number.clone(),
+        })
+        .await
+        .expect("the store answers")
+        .expect("registered")
+        .id
 }

@@ -59,8 +59,27 @@ pub async fn stream(
     caller: Caller,
     ApiQuery(params): ApiQuery<EventParams>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    caller.require(Role::STAFF)?;
     let filter = parse_event_filter(params.device.as_deref(), params.kind.as_deref())?;
+    // Customers follow their own devices, one at a time (the customer view's live progress);
+    // staff see everything.
+    if caller.role == Role::Customer {
+        let owned = match (filter.device_id, caller.actor.id) {
+            (Some(device_id), Some(user_id)) => {
+                services
+                    .store
+                    .customer_has_device(user_id, device_id)
+                    .await?
+            }
+            _ => false,
+        };
+        if !owned {
+            return Err(ApiError::not_found(
+                "Name one of your own devices: /api/v1/events?device=<id>.",
+            ));
+        }
+    } else {
+        caller.require(Role::STAFF)?;
+    }
     let receiver = services.events.subscribe();
     let bus = services.events.clone();
     let events = futures_util::stream::unfold(

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use app::{
     acs::{
-        task_spec::{DEFAULT_EXPIRY_SECONDS, MAX_WAIT_SECONDS, SpecContext, TaskSpec},
-        tasks as acs_tasks,
-        uploads::UploadKind,
+        task_spec::{DEFAULT_EXPIRY_SECONDS, MAX_WAIT_SECONDS, TaskSpec},
+        tasks::{self as acs_tasks, QueueError},
         wait::wait_for_task,
     },
     model::Role,
@@ -91,48 +90,18 @@ pub async fn queue(
         MAX_EXPIRY_SECONDS as u64,
     )?
     .map_or(DEFAULT_EXPIRY_SECONDS, |s| s as i64);
-    ensure_device(&services, device_id).await?;
-    // Only `set` consults the stored tree (types, read-only parameters): it is the largest
-    // thing a device has, so other kinds do not read it.
-    let tree = if matches!(spec, TaskSpec::Set { .. }) {
-        services.store.device_parameters(device_id).await?
-    } else {
-        Default::default()
-    };
-    let upload_kind = match &spec {
-        TaskSpec::Upload { file_type, .. } => UploadKind::of_file_type(file_type),
-        _ => UploadKind::Other,
-    };
-    let upload_url = services
-        .uploads
-        .url(&services.cwmp_url, device_id, upload_kind);
-    let request = spec
-        .to_request(SpecContext {
-            tree: &tree,
-            upload_url: &upload_url,
-        })
-        .map_err(|error| ApiError::invalid(error.field, error.message))?;
     let now = Utc::now();
     let expires_at = now + chrono::Duration::seconds(expires_in);
-    let task_id = acs_tasks::queue(
-        &services.store,
-        device_id,
-        &request,
-        &caller.actor.name,
-        Some(expires_at),
-        now,
-    )
-    .await?;
-    services
-        .audit(
-            &caller.actor,
-            AuditAction::TaskQueued,
-            Some(&format!("device:{device_id}")),
-            format!("{} (task {task_id})", spec.kind()),
-            now,
-        )
-        .await?;
-    tracing::info!(device_id, task_id, kind = spec.kind(), by = %caller.actor.name, "task queued");
+    let task_id =
+        acs_tasks::queue_spec(&services, &caller.actor, device_id, &spec, expires_at, now)
+            .await
+            .map_err(|error| match error {
+                QueueError::NoDevice(id) => {
+                    ApiError::not_found(format!("There is no device {id}."))
+                }
+                QueueError::Invalid(error) => ApiError::invalid(error.field, error.message),
+                QueueError::Store(error) => error.into(),
+            })?;
     let gone = || ApiError::not_found(format!("Task {task_id} is gone (was its device deleted?)."));
     let Some(seconds) = wait.filter(|w| *w > 0) else {
         let task = services.store.task(task_id).await?.ok_or_else(gone)?;
