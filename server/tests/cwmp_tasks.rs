@@ -9,6 +9,7 @@ use app::{
         FaultCode, Message,
         types::{ParameterValue, XsdType},
     },
+    events::EventKind,
     store::{DeviceKey, Store, TaskStatus},
 };
 use chrono::{Duration, Utc};
@@ -244,8 +245,64 @@ async fn tasks_survive_a_restart(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Whoever reacts to a task's "done" (a live page, an API caller) reads the values it set,
+/// even while the device's session goes on.
+async fn a_task_is_announced_after_its_values_are_stored(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let running = start_server(&db, &[]).await;
+    let client = SimClient::new(&format!("http://{}/", running.cwmp_address)).unwrap();
+    let store = running.services.store.clone();
+    let mut device = SimDevice::new(2, DataModel::Tr181);
+    let mut dice = Dice::new(2);
+    client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    let id = device_id(&store, &device).await;
+    let write = queue(
+        &store,
+        id,
+        Message::SetParameterValues {
+            parameters: vec![ParameterValue::new(
+                "Device.WiFi.SSID.1.SSID",
+                "Announced",
+                XsdType::String,
+            )],
+            parameter_key: "t2".into(),
+        },
+    )
+    .await;
+    let mut events = running.services.events.subscribe();
+    let reader = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            loop {
+                let event = events.recv().await.expect("the bus");
+                if event.kind == EventKind::TaskDone && event.task_id == Some(write) {
+                    let tree = store.device_parameters(id).await.unwrap();
+                    return tree
+                        .get("Device.WiFi.SSID.1.SSID")
+                        .and_then(|parameter| parameter.value.clone());
+                }
+            }
+        })
+    };
+    client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(30), reader)
+        .await
+        .expect("the task was announced")
+        .unwrap();
+    assert_eq!(seen.as_deref(), Some("Announced"));
+    running.shutdown().await;
+    db.cleanup().await;
+}
+
 on_both_databases!(
     tasks_are_carried_out_and_faults_kept,
+    a_task_is_announced_after_its_values_are_stored,
     faults_that_may_pass_are_retried_later,
     tasks_survive_a_restart,
 );

@@ -91,6 +91,8 @@ struct LiveSession {
     answered: u32,
     device_id: Option<i64>,
     learned: TreeChanges,
+    /// Parameters of `learned` stored already (a task's changes are stored when it ends).
+    stored_parameters: usize,
     discovering: bool,
     discovery_failed: bool,
     /// Attempts already made, per task taken into this session and not yet answered.
@@ -227,6 +229,7 @@ impl CwmpEndpoint {
                     answered: 0,
                     device_id: None,
                     learned: TreeChanges::default(),
+                    stored_parameters: 0,
                     discovering: false,
                     discovery_failed: false,
                     task_attempts: HashMap::new(),
@@ -398,6 +401,9 @@ impl CwmpEndpoint {
                 if let Purpose::Task(id) = rpc.purpose {
                     live.task_attempts.remove(&id);
                     let result = cwmp::encode::write_message(&response);
+                    // What the task changed is stored before it counts as done: whoever
+                    // reacts to "done" (a page, an API caller) then reads the new values.
+                    self.store_learned(live, false).await;
                     if let Err(error) = self.store.complete_task(id, &result, now).await {
                         tracing::error!(%error, task_id = id, "recording a task's result failed");
                     }
@@ -457,23 +463,12 @@ impl CwmpEndpoint {
                     device_id = ?live.device_id,
                     serial = live.session.device().map_or("", |d| d.serial_number.as_str()),
                     requests = live.answered,
-                    parameters_read = live.learned.updates.len(),
+                    parameters_read = live.stored_parameters + live.learned.updates.len(),
                     ms = (now - live.started).num_milliseconds(),
                     "CWMP session ended"
                 );
-                self.release_unanswered(live, now).await;
-                if let Some(device_id) = live.device_id {
-                    let complete = live.discovering && !live.discovery_failed;
-                    let learned = std::mem::take(&mut live.learned);
-                    if let Err(error) = self
-                        .store
-                        .merge_parameters(device_id, &learned, complete)
-                        .await
-                    {
-                        tracing::error!(%error, device_id, "storing parameters failed");
-                    }
-                    forget_device(&mut self.lock(), live, key);
-                }
+                self.settle(live, now, true).await;
+                forget_device(&mut self.lock(), live, key);
             }
             Effect::Warning(warning) => {
                 tracing::debug!(device_id = ?live.device_id, %warning, "CWMP oddity");
@@ -540,6 +535,35 @@ impl CwmpEndpoint {
                         .await;
                 }
             }
+        }
+    }
+
+    /// What a session leaves behind, whether it ended well, expired or was superseded: its
+    /// unanswered tasks go back to the queue and what it learned is stored (the tree counts
+    /// as complete only after a whole discovery in a session that ended well).
+    async fn settle(&self, live: &mut LiveSession, now: DateTime<Utc>, ended_well: bool) {
+        self.release_unanswered(live, now).await;
+        self.store_learned(
+            live,
+            ended_well && live.discovering && !live.discovery_failed,
+        )
+        .await;
+    }
+
+    /// Stores the parameters learned so far in the session (merging is incremental, so a
+    /// session may store several times).
+    async fn store_learned(&self, live: &mut LiveSession, tree_complete: bool) {
+        let Some(device_id) = live.device_id else {
+            return;
+        };
+        let learned = std::mem::take(&mut live.learned);
+        live.stored_parameters += learned.updates.len();
+        if let Err(error) = self
+            .store
+            .merge_parameters(device_id, &learned, tree_complete)
+            .await
+        {
+            tracing::error!(%error, device_id, "storing parameters failed");
         }
     }
 
@@ -613,7 +637,7 @@ impl CwmpEndpoint {
             (found, expired)
         };
         for live in &mut expired {
-            self.release_unanswered(live, now).await;
+            self.settle(live, now, false).await;
         }
         found
     }
@@ -641,7 +665,7 @@ impl CwmpEndpoint {
         };
         if let Some(mut old) = old {
             tracing::debug!(device_id, "a new Inform superseded a stale session");
-            self.release_unanswered(&mut old, now).await;
+            self.settle(&mut old, now, false).await;
         }
     }
 }
