@@ -6,7 +6,10 @@
 //! the database already. Across instances sharing PostgreSQL, each instance's bus carries
 //! what its own sessions saw; task waiters also poll the database (`acs::wait`).
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -70,9 +73,31 @@ pub struct DeviceEvent {
     pub detail: Value,
 }
 
+/// How many events of each kind were published since the counts were last taken: the
+/// dashboard's activity figures. Counted where events are published, so a slow subscriber
+/// losing events does not lose counts.
+#[derive(Debug, Default)]
+struct KindCounts([AtomicU64; EventKind::ALL.len()]);
+
+/// Events of each kind over some span (see `EventBus::take_counts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActivityCounts {
+    pub informs: u64,
+    pub registrations: u64,
+    pub faults: u64,
+    pub task_failures: u64,
+}
+
+impl ActivityCounts {
+    pub fn is_empty(&self) -> bool {
+        *self == ActivityCounts::default()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<Arc<DeviceEvent>>,
+    counts: Arc<KindCounts>,
     /// True once the server is stopping: long-lived subscribers (event streams) end, so
     /// a graceful shutdown does not wait for them forever.
     closing: tokio::sync::watch::Sender<bool>,
@@ -88,7 +113,11 @@ impl EventBus {
     pub fn new() -> EventBus {
         let (sender, _) = broadcast::channel(BUS_CAPACITY);
         let (closing, _) = tokio::sync::watch::channel(false);
-        EventBus { sender, closing }
+        EventBus {
+            sender,
+            counts: Arc::default(),
+            closing,
+        }
     }
 
     /// Tells long-lived subscribers to finish: the server is stopping.
@@ -104,7 +133,31 @@ impl EventBus {
 
     /// Sends to every current subscriber; nobody listening is fine.
     pub fn publish(&self, event: DeviceEvent) {
+        self.counts.0[event.kind as usize].fetch_add(1, Ordering::Relaxed);
         let _ = self.sender.send(Arc::new(event));
+    }
+
+    /// The events counted since the last call, and starts counting again from zero.
+    pub fn take_counts(&self) -> ActivityCounts {
+        let take = |kind: EventKind| self.counts.0[kind as usize].swap(0, Ordering::Relaxed);
+        ActivityCounts {
+            informs: take(EventKind::Inform),
+            registrations: take(EventKind::Registered),
+            faults: take(EventKind::Fault),
+            task_failures: take(EventKind::TaskFailed),
+        }
+    }
+
+    /// Puts counts taken but not stored back (the database was unreachable).
+    pub fn return_counts(&self, counts: ActivityCounts) {
+        for (kind, count) in [
+            (EventKind::Inform, counts.informs),
+            (EventKind::Registered, counts.registrations),
+            (EventKind::Fault, counts.faults),
+            (EventKind::TaskFailed, counts.task_failures),
+        ] {
+            self.counts.0[kind as usize].fetch_add(count, Ordering::Relaxed);
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<DeviceEvent>> {
@@ -160,5 +213,27 @@ mod tests {
             EventKind::parse("value_change"),
             Some(EventKind::ValueChange)
         );
+    }
+
+    #[test]
+    fn published_events_are_counted_until_taken() {
+        let bus = EventBus::new();
+        for kind in [EventKind::Inform, EventKind::Inform, EventKind::Registered] {
+            bus.publish(event(kind, 1));
+        }
+        bus.publish(event(EventKind::TaskFailed, 2));
+        let counts = bus.take_counts();
+        assert_eq!(
+            counts,
+            ActivityCounts {
+                informs: 2,
+                registrations: 1,
+                faults: 0,
+                task_failures: 1
+            }
+        );
+        assert!(bus.take_counts().is_empty());
+        bus.return_counts(counts);
+        assert_eq!(bus.take_counts(), counts);
     }
 }

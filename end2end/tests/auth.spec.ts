@@ -102,8 +102,14 @@ test('devices that inform are counted on the dashboard', async ({ page }) => {
   const report = execFileSync(simulator, ['--url', `http://127.0.0.1:${port}/`, '--devices', '3', '--cycles', '2']).toString();
   expect(report).toContain('sessions=6 failed=0');
   await signIn(page, 'admin', ADMIN_PASSWORD);
-  await expect(page.getByTestId('devices-registered')).toHaveText('3');
-  await expect(page.getByText('registered, 3 with their parameters read.')).toBeVisible();
+  await hydrated(page);
+  // The figures are counted in the background every 10 s; the open page reads them again.
+  await expect(page.getByTestId('devices-total')).toHaveText('3', { timeout: 30_000 });
+  await expect(page.getByTestId('devices-online')).toHaveText('3');
+  await expect(page.getByTestId('devices-new-today')).toHaveText('3');
+  await expect(page.getByText('3 with their parameters read')).toBeVisible();
+  await expect(page.getByTestId('software-versions')).toContainText('SimGW');
+  await expect(page.getByRole('img', { name: /Informs per minute: .*, ([6-9]|[1-9][0-9]+) in all/ })).toBeVisible({ timeout: 20_000 });
   await snap(page, 'dashboard-with-devices');
 });
 
@@ -136,8 +142,8 @@ test('staff search the device list with the query language', async ({ page }) =>
   // The server-rendered result hydrates like any page.
   await hydrated(page);
   await expect(page.locator('tbody tr')).toHaveCount(1);
-  await expect(page.getByRole('cell', { name: 'SIM000000500' })).toBeVisible();
-  await expect(page.getByText('Online', { exact: true })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'SIM000000500', exact: true })).toBeVisible();
+  await expect(page.locator('tbody').getByText('Online', { exact: true })).toBeVisible();
   await snap(page, 'devices-search');
   await page.getByLabel('Search').fill('serial_number =');
   await page.getByRole('button', { name: 'Search' }).click();
@@ -145,4 +151,45 @@ test('staff search the device list with the query language', async ({ page }) =>
   await page.getByLabel('Search').fill('tag = nobody-has-this');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page.getByTestId('no-devices')).toHaveText('No device matches this search.');
+});
+
+test('staff filter the list, tag devices in bulk and export them', async ({ page }) => {
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await page.goto('/devices?sort=serial_number');
+  await hydrated(page);
+  await expect(page.locator('tbody tr')).toHaveCount(4);
+  await page.getByLabel('Select SIM000000001').check();
+  await page.getByLabel('Select SIM000000002').check();
+  await expect(page.getByTestId('selected-count')).toHaveText('2 devices selected');
+  await page.getByLabel('Action', { exact: true }).selectOption('add_tag');
+  await page.getByLabel('Tag to add or remove').fill('north');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByTestId('bulk-result')).toContainText("Add tag 'north': done on 2 devices.");
+  // The list is read again: the tags show at once.
+  await expect(page.locator('tbody tr', { hasText: 'north' })).toHaveCount(2);
+
+  // The filters narrow the list, and the export carries them.
+  await page.getByLabel('Tag', { exact: true }).fill('north');
+  await page.getByLabel('Status').selectOption('true');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/tag=north/);
+  await expect(page.locator('tbody tr')).toHaveCount(2);
+  const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+  const csv = await page.request.get(href!);
+  expect(csv.status()).toBe(200);
+  const lines = (await csv.text()).trim().split('\n');
+  expect(lines).toHaveLength(3);
+  expect(lines[1]).toContain('SIM000000001');
+
+  // Everything on the page at once; a reboot asks first.
+  await hydrated(page);
+  await page.getByLabel('Select every device on this page').check();
+  await expect(page.getByTestId('selected-count')).toHaveText('2 devices selected');
+  await page.getByLabel('Action', { exact: true }).selectOption('reboot');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByRole('button', { name: 'Reboot 2 devices now' })).toBeVisible();
+  await snap(page, 'devices-bulk');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('button', { name: 'Apply' })).toBeVisible();
 });

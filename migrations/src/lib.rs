@@ -12,6 +12,7 @@ mod m20261124_000003_tasks;
 mod m20261124_000004_api;
 mod m20261124_000005_connection_requests;
 mod m20261124_000006_customer_devices;
+mod m20261124_000007_dashboard;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_api::Migration),
             Box::new(m20261124_000005_connection_requests::Migration),
             Box::new(m20261124_000006_customer_devices::Migration),
+            Box::new(m20261124_000007_dashboard::Migration),
         ]
     }
 }

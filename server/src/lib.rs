@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod dashboard_job;
 pub mod routes;
 pub mod sim;
 pub mod startup;

@@ -33,6 +33,7 @@ use axum::serve::ListenerExt;
 
 use crate::{
     config::{Config, CwmpAuth},
+    dashboard_job::keep_dashboard_figures,
     routes::{UiState, cwmp_router, ui_router},
     tls::{ServerConfig, TlsError, TlsFiles, TlsListener, server_config},
 };
@@ -155,6 +156,7 @@ pub async fn start_with_schema(
             stopped.clone(),
         ),
         expire_tasks_every_minute(services.store.clone(), stopped.clone()),
+        keep_dashboard_figures(services.clone(), stopped.clone()),
     ];
     let stun_address = match config.stun_listen {
         Some(address) => {

@@ -1,6 +1,7 @@
-//! The portal's device page and customer view through their server functions, against a
-//! real server and simulated devices that can be woken, on SQLite and PostgreSQL: what staff
-//! see and do on one device, and that customers reach their own devices and nothing else.
+//! The portal's dashboard, device page and customer view through their server functions,
+//! against a real server and simulated devices that can be woken, on SQLite and PostgreSQL:
+//! what staff see and do on one device, that customers reach their own devices and nothing
+//! else, and that the dashboard counts what devices do.
 
 mod common;
 
@@ -511,7 +512,151 @@ async fn customers_reach_their_own_devices_only(backend: Backend) {
     fixture.finish().await;
 }
 
+async fn the_dashboard_counts_what_devices_do(backend: Backend) {
+    let fixture = Fixture::new(backend).await;
+    let helpdesk = fixture.user("helen", "helpdesk").await;
+    let customer = fixture.user("carol", "customer").await;
+    let mut devices: Vec<SimDevice> = (1..=3)
+        .map(|index| SimDevice::new(index, DataModel::Tr098))
+        .collect();
+    for device in &mut devices {
+        for _ in 0..2 {
+            fixture
+                .client
+                .run_session(device, Chaos::default(), &mut Dice::new(3))
+                .await
+                .expect("a clean session");
+        }
+    }
+
+    // The background job adds the counts every few seconds and counts the fleet again
+    // once its last figures are 10 s old.
+    let mut data = Value::Null;
+    for _ in 0..300 {
+        data = helpdesk.call("dashboard", "").await.json();
+        let informs: u64 = data["informs_per_minute"]["values"]
+            .as_array()
+            .map(|values| values.iter().filter_map(Value::as_u64).sum())
+            .unwrap_or(0);
+        if data["figures"]["total"] == 3 && informs == 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let figures = &data["figures"];
+    assert_eq!(figures["total"], 3, "{data}");
+    assert_eq!(figures["online"], 3, "{data}");
+    assert_eq!(figures["new_today"], 3, "{data}");
+    assert_eq!(figures["discovered"], 3, "{data}");
+    assert_eq!(figures["with_open_faults"], 0, "{data}");
+    assert_eq!(figures["versions"][0]["devices"], 3, "{data}");
+    assert_eq!(
+        data["informs_per_minute"]["values"]
+            .as_array()
+            .unwrap()
+            .len(),
+        180
+    );
+    assert_eq!(
+        data["faults_per_hour"]["values"].as_array().unwrap().len(),
+        24
+    );
+    assert!(data["figures_at"].as_str().unwrap().ends_with(" UTC"));
+
+    // The server-rendered page shows them; customers get neither.
+    let page = helpdesk.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Software versions by product class"));
+    assert_eq!(
+        customer.call("dashboard", "").await.status,
+        StatusCode::FORBIDDEN
+    );
+    fixture.finish().await;
+}
+
+async fn staff_act_on_many_devices_at_once(backend: Backend) {
+    let fixture = Fixture::new(backend).await;
+    let customer = fixture.user("carol", "customer").await;
+    let mut ids = Vec::new();
+    for index in 1..=3 {
+        let mut device = SimDevice::new(index, DataModel::Tr181);
+        fixture
+            .client
+            .run_session(&mut device, Chaos::default(), &mut Dice::new(5))
+            .await
+            .expect("a clean session");
+        ids.push(common::registered_device_id(&fixture.running.services, &device).await);
+    }
+    let admin = &fixture.admin;
+    let tag =
+        |ids: &[i64], tag: &str| json!({ "ids": ids, "action": { "AddTag": { "tag": tag } } });
+
+    let reply = admin
+        .call_json("run_bulk_action", tag(&ids[..2], "north"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["applied"], 2);
+    let listed = admin
+        .call("list_devices", "q=tag%20%3D%20north&sort=")
+        .await
+        .json();
+    assert_eq!(listed["devices"].as_array().unwrap().len(), 2, "{listed}");
+
+    // A vanished device is reported, the others are done; reboots are queued as tasks.
+    let mut with_missing = ids.clone();
+    with_missing.push(999_999);
+    let reply = admin
+        .call_json(
+            "run_bulk_action",
+            json!({ "ids": with_missing, "action": "Reboot" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let outcome = reply.json();
+    assert_eq!(outcome["applied"], 3, "{outcome}");
+    assert_eq!(outcome["failed"][0], "device 999999: it no longer exists");
+    for id in &ids {
+        let tasks = admin
+            .call("device_history", &format!("id={id}&kind=Tasks"))
+            .await
+            .json();
+        assert!(tasks.to_string().contains("Reboot"), "{tasks}");
+    }
+
+    // Bad requests get words, not a partial change.
+    for (arguments, message) in [
+        (
+            json!({ "ids": [], "action": "Reboot" }),
+            "Select at least one device.",
+        ),
+        (tag(&ids, "no spaces"), "is not a tag"),
+        (
+            json!({ "ids": (1..=1001).collect::<Vec<i64>>(), "action": "Refresh" }),
+            "At most 1000 devices at once.",
+        ),
+    ] {
+        let reply = admin.call_json("run_bulk_action", arguments).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains(message), "{}", reply.body);
+    }
+    assert_eq!(
+        customer
+            .call_json("run_bulk_action", tag(&ids, "mine"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    fixture.finish().await;
+}
+
 on_both_databases!(
     staff_see_and_work_a_device,
-    customers_reach_their_own_devices_only
+    customers_reach_their_own_devices_only,
+    the_dashboard_counts_what_devices_do,
+    staff_act_on_many_devices_at_once
 );

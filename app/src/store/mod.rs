@@ -8,6 +8,7 @@ mod audit;
 mod connect;
 mod customers;
 mod cwmp_credentials;
+mod dashboard;
 mod device_filter;
 mod device_list;
 mod device_secrets;
@@ -24,6 +25,7 @@ pub use audit::{AuditAction, AuditRecord, FailureCounts};
 pub use connect::{DatabaseKind, redact_url};
 pub use customers::ClaimOutcome;
 pub use cwmp_credentials::{AuthAttempt, CwmpCredentialInfo, MAX_AUTH_ATTEMPTS_KEPT};
+pub use dashboard::{ActivityMinute, FleetSnapshot, minute_of};
 pub use device_list::{
     Cursor, DevicePage, DeviceQuery, DeviceSort, ListedDevice, MAX_PAGE_SIZE, SortKey, is_tag,
 };

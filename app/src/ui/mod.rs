@@ -3,6 +3,7 @@
 
 mod api_access;
 mod audit;
+mod charts;
 mod coming_soon;
 mod customer;
 mod dashboard;

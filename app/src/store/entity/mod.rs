@@ -1,5 +1,6 @@
 //! SeaORM entities: the tables as the ORM sees them. Private to `store`.
 
+pub mod activity_minute;
 pub mod api_token;
 pub mod app_user;
 pub mod audit_log;
@@ -12,6 +13,7 @@ pub mod device_claim_code;
 pub mod device_event;
 pub mod device_secret;
 pub mod device_tag;
+pub mod fleet_snapshot;
 pub mod setting;
 pub mod stored_file;
 pub mod stun_binding;
