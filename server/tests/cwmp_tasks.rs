@@ -14,10 +14,13 @@ use app::{
 };
 use chrono::{Duration, Utc};
 use common::{Backend, TestDb, start_server};
-use server::sim::{
-    client::{Chaos, Dice, SimClient},
-    device::SimDevice,
-    model::DataModel,
+use server::{
+    sim::{
+        client::{Chaos, Dice, SimClient},
+        device::SimDevice,
+        model::DataModel,
+    },
+    startup::Running,
 };
 
 async fn device_id(store: &Store, device: &SimDevice) -> i64 {
@@ -41,18 +44,27 @@ async fn queue(store: &Store, id: i64, request: Message) -> i64 {
         .expect("queue a task")
 }
 
-async fn tasks_are_carried_out_and_faults_kept(backend: Backend) {
+/// A started server and device `index`, registered by its first session.
+async fn registered_device(
+    backend: Backend,
+    index: u32,
+) -> (TestDb, Running, SimClient, SimDevice, Dice, i64) {
     let db = TestDb::new(backend).await;
     let running = start_server(&db, &[]).await;
     let client = SimClient::new(&format!("http://{}/", running.cwmp_address)).unwrap();
-    let store = running.services.store.clone();
-    let mut device = SimDevice::new(1, DataModel::Tr181);
-    let mut dice = Dice::new(1);
+    let mut device = SimDevice::new(index, DataModel::Tr181);
+    let mut dice = Dice::new(u64::from(index));
     client
         .run_session(&mut device, Chaos::default(), &mut dice)
         .await
         .unwrap();
-    let id = device_id(&store, &device).await;
+    let id = device_id(&running.services.store, &device).await;
+    (db, running, client, device, dice, id)
+}
+
+async fn tasks_are_carried_out_and_faults_kept(backend: Backend) {
+    let (db, running, client, mut device, mut dice, id) = registered_device(backend, 1).await;
+    let store = running.services.store.clone();
 
     let read = queue(
         &store,
@@ -248,17 +260,8 @@ async fn tasks_survive_a_restart(backend: Backend) {
 /// Whoever reacts to a task's "done" (a live page, an API caller) reads the values it set,
 /// even while the device's session goes on.
 async fn a_task_is_announced_after_its_values_are_stored(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let running = start_server(&db, &[]).await;
-    let client = SimClient::new(&format!("http://{}/", running.cwmp_address)).unwrap();
+    let (db, running, client, mut device, mut dice, id) = registered_device(backend, 2).await;
     let store = running.services.store.clone();
-    let mut device = SimDevice::new(2, DataModel::Tr181);
-    let mut dice = Dice::new(2);
-    client
-        .run_session(&mut device, Chaos::default(), &mut dice)
-        .await
-        .unwrap();
-    let id = device_id(&store, &device).await;
     let write = queue(
         &store,
         id,

@@ -51,6 +51,19 @@ fn span_label(series: &Series) -> String {
     }
 }
 
+/// Under a chart: how far back it goes, its scale and its latest step.
+fn chart_axis(series: &Series, top: u64, unit: &'static str) -> impl IntoView + use<> {
+    let since = span_label(series);
+    let last = series.last_label.clone();
+    view! {
+        <div class="chart-axis muted small">
+            <span>{since}</span>
+            <span>"top " {top} " " {unit}</span>
+            <span>{last}</span>
+        </div>
+    }
+}
+
 /// A line over time, e.g. informs per minute.
 #[component]
 pub fn LineChart(series: Series, title: &'static str, unit: &'static str) -> impl IntoView {
@@ -71,11 +84,7 @@ pub fn LineChart(series: Series, title: &'static str, unit: &'static str) -> imp
                 <polygon class="chart-area" points=area/>
                 <polyline class="chart-line" points=points vector-effect="non-scaling-stroke"/>
             </svg>
-            <div class="chart-axis muted small">
-                <span>{span_label(&series)}</span>
-                <span>"top " {top} " " {unit}</span>
-                <span>{series.last_label.clone()}</span>
-            </div>
+            {chart_axis(&series, top, unit)}
         </figure>
     }
 }
@@ -110,11 +119,7 @@ pub fn BarChart(series: Series, title: &'static str, unit: &'static str) -> impl
                 <line class="chart-grid" x1="0" y1=HEIGHT - 0.5 x2=WIDTH y2=HEIGHT - 0.5/>
                 {bars}
             </svg>
-            <div class="chart-axis muted small">
-                <span>{span_label(&series)}</span>
-                <span>"top " {top} " " {unit}</span>
-                <span>{series.last_label.clone()}</span>
-            </div>
+            {chart_axis(&series, top, unit)}
         </figure>
     }
 }
