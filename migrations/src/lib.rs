@@ -2,7 +2,8 @@
 //!
 //! The server applies pending migrations at start; the `migrate` binary does the same by hand
 //! (`up`, `down`, `status`, `fresh`). Every migration must work on SQLite and PostgreSQL, so
-//! they are written with sea-query builders and never with backend-specific SQL.
+//! they are written with sea-query builders; the one exception (PostgreSQL's byte-order
+//! indexes) says why.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ mod m20261124_000004_api;
 mod m20261124_000005_connection_requests;
 mod m20261124_000006_customer_devices;
 mod m20261124_000007_dashboard;
+mod m20261124_000008_prefix_indexes;
 
 pub struct Migrator;
 
@@ -27,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_connection_requests::Migration),
             Box::new(m20261124_000006_customer_devices::Migration),
             Box::new(m20261124_000007_dashboard::Migration),
+            Box::new(m20261124_000008_prefix_indexes::Migration),
         ]
     }
 }

@@ -414,6 +414,10 @@ async fn devices_are_listed_filtered_paged_and_exported(backend: Backend) {
         ("Device.ManagementServer.PeriodicInformInterval >= 60 AND Device.ManagementServer.PeriodicInformInterval < 100000".into(), tr181.clone()),
         ("InternetGatewayDevice.DeviceInfo.SoftwareVersion ~ 1.".into(), (1..6).step_by(2).map(serial).collect()),
         (format!("serial ~ \"/{}$/\"", &serial(3)[serial(3).len() - 3..]), vec![serial(3)]),
+        (format!("serial ~ {}", &serial(3)[..serial(3).len() - 1]), (0..6).map(serial).collect()),
+        (format!("serial ~ {}", serial(3)), vec![serial(3)]),
+        ("ip_address ~ 100.".into(), (0..6).map(serial).collect()),
+        ("serial ~ ZZZ".into(), vec![]),
         (format!("NOT (serial = {} OR serial = {})", serial(0), serial(1)), (2..6).map(serial).collect()),
         (format!("id = {first}"), vec![serial(0)]),
     ];

@@ -82,6 +82,9 @@ fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> S
                 Operand::Number { value, .. } if *summary == SummaryField::Id => {
                     ordered(Expr::col((device::Entity, column)), *op, *value as i64)
                 }
+                Operand::Prefix(prefix) if *op == Op::Match && kind == DatabaseKind::Postgres => {
+                    prefix_range(&column_sql(column), prefix)
+                }
                 _ => {
                     let sql = column_sql(column);
                     let (test, values) = text_test(kind, &sql, *op, value);
@@ -96,6 +99,34 @@ fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> S
         }
         Field::Parameter(name) => parameter_compare(kind, name, *op, value),
     }
+}
+
+/// "Starts with" on PostgreSQL as a range in byte order (`COLLATE "C"`): unlike LIKE, it
+/// uses the `COLLATE "C"` indexes under any database collation and with generic plans.
+fn prefix_range(sql: &str, prefix: &str) -> SimpleExpr {
+    match prefix_successor(prefix) {
+        Some(upper) => Expr::cust_with_values(
+            format!("({sql} COLLATE \"C\" >= $1 AND {sql} COLLATE \"C\" < $2)"),
+            [prefix.to_owned(), upper],
+        ),
+        // Empty, or only the last code point: everything from the prefix on.
+        None => Expr::cust_with_values(format!("{sql} COLLATE \"C\" >= $1"), [prefix.to_owned()]),
+    }
+}
+
+/// The smallest text above every text that starts with `prefix`, in code point order
+/// (which is UTF-8 byte order): the prefix with its last code point raised by one.
+fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // Skips the surrogate gap; a last code point that cannot rise is dropped.
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 /// `expr op value` for ordered values (times, ids).
@@ -259,6 +290,16 @@ fn escape_like(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_become_ranges() {
+        assert_eq!(prefix_successor("SIM00"), Some("SIM01".to_owned()));
+        assert_eq!(prefix_successor("10.1."), Some("10.1/".to_owned()));
+        assert_eq!(prefix_successor("a\u{D7FF}"), Some("a\u{E000}".to_owned()));
+        assert_eq!(prefix_successor("a\u{10FFFF}"), Some("b".to_owned()));
+        assert_eq!(prefix_successor(""), None);
+        assert_eq!(prefix_successor("\u{10FFFF}"), None);
+    }
 
     #[test]
     fn patterns_are_escaped() {
