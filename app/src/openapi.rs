@@ -80,7 +80,7 @@ fn device_list_parameters(with_paging: bool) -> Vec<Value> {
         "A filter in the query language: `field op value` joined by AND, OR, NOT and parentheses. \
          Operators: = != < <= > >= and ~ (prefix, or /regular expression/). Fields: id, serial_number, \
          oui, product_class, manufacturer, software_version, hardware_version, ip_address, data_model, \
-         last_inform, registered, last_boot, tag, online, or any parameter name. Times take RFC 3339, \
+         last_inform, registered, last_boot, tag, customer (a linked customer's username), online, or any parameter name. Times take RFC 3339, \
          a date, or an age like -1h. Example: `product_class = HG8245 AND last_inform > -1d`.",
         json!({"type": "string", "maxLength": 2000}),
     )];

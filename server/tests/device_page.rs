@@ -366,6 +366,23 @@ async fn customers_reach_their_own_devices_only(backend: Backend) {
     assert!(reply.body.contains("no customer account"), "{}", reply.body);
     let reply = fixture.admin.call("link_customer", &link).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Staff find a customer's devices by the customer's name.
+    for (query, found) in [
+        ("customer%20%3D%20Carol", 1),
+        ("customer%20~%20car", 1),
+        ("customer%20%3D%20dave", 0),
+    ] {
+        let listed = fixture
+            .admin
+            .call("list_devices", &format!("q={query}&sort="))
+            .await
+            .json();
+        assert_eq!(
+            listed["devices"].as_array().map(Vec::len),
+            Some(found),
+            "{query}: {listed}"
+        );
+    }
 
     let devices = carol.call("my_devices", "").await.json();
     assert_eq!(devices.as_array().unwrap().len(), 1, "{devices}");

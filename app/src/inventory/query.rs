@@ -109,6 +109,8 @@ impl SummaryField {
 pub enum Field {
     Summary(SummaryField),
     Tag,
+    /// The username of a customer account linked to the device.
+    Customer,
     Online,
     Parameter(String),
 }
@@ -462,6 +464,7 @@ fn read_field(name: &str, at: usize) -> Result<Field, QueryError> {
     }
     match name.to_ascii_lowercase().as_str() {
         "tag" | "tags" => Ok(Field::Tag),
+        "customer" | "customers" => Ok(Field::Customer),
         "online" => Ok(Field::Online),
         _ => SummaryField::by_name(name)
             .map(Field::Summary)
@@ -470,7 +473,7 @@ fn read_field(name: &str, at: usize) -> Result<Field, QueryError> {
                 QueryError {
                     position: at,
                     message: format!(
-                        "unknown field '{name}': use a parameter name or one of {}, tag, online",
+                        "unknown field '{name}': use a parameter name or one of {}, tag, customer, online",
                         known.join(", ")
                     ),
                 }
@@ -492,6 +495,7 @@ fn read_operand(field: &Field, op: Op, value: String, at: usize) -> Result<Opera
             }
         }
         Field::Tag if op.is_ordering() => not_for("tag (use =, != or ~)"),
+        Field::Customer if op.is_ordering() => not_for("customer (use =, != or ~)"),
         Field::Summary(summary) if summary.is_time() => {
             if op == Op::Match {
                 return not_for("a time (use <, >, = or !=)");
@@ -706,6 +710,7 @@ mod tests {
             ("serial ! a", 7, "'!=')"),
             ("online = maybe", 9, "true or false"),
             ("online > true", 9, "cannot be used with online"),
+            ("customer > carol", 11, "cannot be used with customer"),
             ("last_inform > yesterday", 14, "is not a time"),
             ("last_inform ~ 2026", 14, "cannot be used with a time"),
             ("serial ~ \"/[a/\"", 9, "invalid regular expression"),

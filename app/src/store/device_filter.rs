@@ -1,7 +1,7 @@
 //! Turns a device query (`inventory::query::Filter`) into a SQL condition for SQLite or
-//! PostgreSQL. Summary fields are indexed columns; tags are an indexed EXISTS; parameter
-//! values are read out of the JSON tree (`json_extract` / `->>`). Values are always bound,
-//! never spliced into the SQL.
+//! PostgreSQL. Summary fields are indexed columns; tags and customers are an indexed EXISTS;
+//! parameter values are read out of the JSON tree (`json_extract` / `->>`). Values are always
+//! bound, never spliced into the SQL.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -68,6 +68,22 @@ fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> S
             let exists = Expr::cust_with_values(
                 format!(
                     "EXISTS (SELECT 1 FROM \"device_tag\" WHERE \"device_tag\".\"device_id\" = \"device\".\"id\" AND {test})"
+                ),
+                values,
+            );
+            if *op == Op::Ne { exists.not() } else { exists }
+        }
+        Field::Customer => {
+            // Usernames are stored lower-case: match them so.
+            let value = match value {
+                Operand::Text(text) => Operand::Text(text.to_lowercase()),
+                Operand::Prefix(text) => Operand::Prefix(text.to_lowercase()),
+                other => other.clone(),
+            };
+            let (test, values) = text_test(kind, "\"app_user\".\"username\"", *op, &value);
+            let exists = Expr::cust_with_values(
+                format!(
+                    "EXISTS (SELECT 1 FROM \"customer_device\" JOIN \"app_user\" ON \"app_user\".\"id\" = \"customer_device\".\"user_id\" WHERE \"customer_device\".\"device_id\" = \"device\".\"id\" AND {test})"
                 ),
                 values,
             );

@@ -187,7 +187,7 @@ fn DeviceList() -> impl IntoView {
             <details class="muted small">
                 <summary>"How to search"</summary>
                 <p>
-                    "Fields: serial_number, product_class, manufacturer, software_version, ip_address, tag, online, last_inform (e.g. < -1d) or any parameter name. "
+                    "Fields: serial_number, product_class, manufacturer, software_version, ip_address, tag, customer, online, last_inform (e.g. < -1d) or any parameter name. "
                     "Operators: = != < <= > >= and ~ (starts with, or /regular expression/); AND, OR, NOT, parentheses. "
                     "The filters are added to the search with AND."
                 </p>
