@@ -103,11 +103,14 @@ test('devices that inform are counted on the dashboard', async ({ page }) => {
   expect(report).toContain('sessions=6 failed=0');
   await signIn(page, 'admin', ADMIN_PASSWORD);
   await hydrated(page);
-  // The figures are counted in the background every 10 s; the open page reads them again.
-  await expect(page.getByTestId('devices-total')).toHaveText('3', { timeout: 30_000 });
+  // The figures are counted in the background every 10 s and the open page reads them
+  // again every 10 s, so a snapshot taken while the simulator ran (devices registered, their
+  // trees not yet read) can show for up to 20 s. Wait for one taken after it, then read it.
+  test.setTimeout(60_000);
+  await expect(page.getByText('3 with their parameters read')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('devices-total')).toHaveText('3');
   await expect(page.getByTestId('devices-online')).toHaveText('3');
   await expect(page.getByTestId('devices-new-today')).toHaveText('3');
-  await expect(page.getByText('3 with their parameters read')).toBeVisible();
   await expect(page.getByTestId('software-versions')).toContainText('SimGW');
   await expect(page.getByRole('img', { name: /Informs per minute: .*, ([6-9]|[1-9][0-9]+) in all/ })).toBeVisible({ timeout: 20_000 });
   await snap(page, 'dashboard-with-devices');
