@@ -34,9 +34,15 @@ pub fn learn(
         }
         // Status 1 (applied at the next reboot) still means the device took the values.
         (
-            Message::SetParameterValues { parameters, .. },
+            Message::SetParameterValues {
+                parameters,
+                parameter_key,
+            },
             Message::SetParameterValuesResponse { .. },
         ) => {
+            if let Some(first) = parameters.first() {
+                learn_parameter_key(changes, &first.name, parameter_key, read_at);
+            }
             for parameter in parameters {
                 let entry = entry(changes, &parameter.name, read_at);
                 // Passwords read back empty from devices (TR-069); the tree keeps it so,
@@ -50,23 +56,51 @@ pub fn learn(
                 entry.read_at = read_at;
             }
         }
-        (Message::DeleteObject { object_name, .. }, Message::DeleteObjectResponse { .. }) => {
+        (
+            Message::DeleteObject {
+                object_name,
+                parameter_key,
+            },
+            Message::DeleteObjectResponse { .. },
+        ) => {
             changes
                 .updates
                 .retain(|name, _| !name.starts_with(object_name.as_str()));
             changes.removed.push(object_name.clone());
+            learn_parameter_key(changes, object_name, parameter_key, read_at);
         }
         (
-            Message::AddObject { object_name, .. },
+            Message::AddObject {
+                object_name,
+                parameter_key,
+            },
             Message::AddObjectResponse {
                 instance_number, ..
             },
         ) => {
+            learn_parameter_key(changes, object_name, parameter_key, read_at);
             return Some(format!("{object_name}{instance_number}."));
         }
         _ => {}
     }
     None
+}
+
+/// A device that carried out a SetParameterValues, AddObject or DeleteObject sets its
+/// `ManagementServer.ParameterKey` to the request's key (TR-069 A.3.2.1, A.3.2.6, A.3.2.7) and
+/// reports it in every Inform. Storing it here keeps the tree what the device says, so the
+/// next Inform is not taken for a change. `path`: any name in the request, for its root.
+fn learn_parameter_key(changes: &mut TreeChanges, path: &str, key: &str, read_at: i64) {
+    let Some((root, _)) = path.split_once('.') else {
+        return;
+    };
+    let entry = entry(
+        changes,
+        &format!("{root}.ManagementServer.ParameterKey"),
+        read_at,
+    );
+    entry.value = Some(key.to_owned());
+    entry.kind = Some("xsd:string".to_owned());
 }
 
 /// Parameters whose values are secrets: never stored in the tree.
@@ -160,6 +194,8 @@ mod tests {
             now,
         );
         assert_eq!(changes.updates["Device.Y"].value.as_deref(), Some("5"));
+        let key = "Device.ManagementServer.ParameterKey";
+        assert_eq!(changes.updates[key].value.as_deref(), Some(""));
 
         let delete = Message::DeleteObject {
             object_name: "Device.X.1.".into(),
@@ -188,5 +224,48 @@ mod tests {
             now,
         );
         assert_eq!(refresh.as_deref(), Some("Device.X.7."));
+    }
+
+    #[test]
+    fn writes_that_succeed_set_the_parameter_key() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let key = "InternetGatewayDevice.ManagementServer.ParameterKey";
+        let mut changes = TreeChanges::default();
+        let set = Message::SetParameterValues {
+            parameters: vec![ParameterValue::new(
+                "InternetGatewayDevice.LANDevice.1.X",
+                "1",
+                XsdType::String,
+            )],
+            parameter_key: "wifi-7".into(),
+        };
+        learn(
+            &mut changes,
+            &rpc(set.clone()),
+            &Message::SetParameterValuesResponse { status: 1 },
+            now,
+        );
+        assert_eq!(changes.updates[key].value.as_deref(), Some("wifi-7"));
+
+        let add = Message::AddObject {
+            object_name: "InternetGatewayDevice.X.".into(),
+            parameter_key: "add-1".into(),
+        };
+        let answer = Message::AddObjectResponse {
+            instance_number: 2,
+            status: 0,
+        };
+        learn(&mut changes, &rpc(add), &answer, now);
+        assert_eq!(changes.updates[key].value.as_deref(), Some("add-1"));
+
+        // A fault changes nothing: the device keeps its key.
+        let mut untouched = TreeChanges::default();
+        let fault = Message::Fault(crate::cwmp::fault::CwmpFault {
+            code: crate::cwmp::fault::FaultCode(9003),
+            message: "Invalid arguments".into(),
+            parameter_faults: Vec::new(),
+        });
+        learn(&mut untouched, &rpc(set), &fault, now);
+        assert!(untouched.is_empty());
     }
 }
