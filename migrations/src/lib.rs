@@ -15,6 +15,7 @@ mod m20261124_000005_connection_requests;
 mod m20261124_000006_customer_devices;
 mod m20261124_000007_dashboard;
 mod m20261124_000008_prefix_indexes;
+mod m20261201_000009_inform_digest;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_customer_devices::Migration),
             Box::new(m20261124_000007_dashboard::Migration),
             Box::new(m20261124_000008_prefix_indexes::Migration),
+            Box::new(m20261201_000009_inform_digest::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::store::{DeviceKey, InformOutcome, InformRecord, Store};
+use app::store::{DeviceKey, InformOutcome, InformRecord, Store, StoredParameter, TreeChanges};
 use chrono::{Duration, Utc};
 use common::{Backend, TestDb};
 
@@ -52,7 +52,7 @@ async fn record(
         .await
         .expect("recorded")
     {
-        InformOutcome::Known(device) | InformOutcome::Registered(device) => device,
+        InformOutcome::Known { device, .. } | InformOutcome::Registered(device) => device,
         InformOutcome::Refused => panic!("refused"),
     }
 }
@@ -107,4 +107,99 @@ async fn informs_that_change_nothing_leave_the_tree_alone(backend: Backend) {
     db.cleanup().await;
 }
 
+/// The cheap path trusts a digest of the last Inform's values: a task that changed one of
+/// them in the stored tree must send the next Inform the full way (so the tree shows what
+/// the device says again), while a refresh that read the same values keeps it cheap. And it
+/// says whether the device has open tasks, so a session without any need not look.
+async fn the_cheap_path_follows_what_tasks_change(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let key = DeviceKey {
+        oui: "00D09E".into(),
+        product_class: "GW".into(),
+        serial_number: "S2".into(),
+    };
+    let version = "Device.DeviceInfo.SoftwareVersion";
+    let start = Utc::now();
+    let device = record(&store, &key, &inform("1.0", &[]), start).await;
+    let outcome = |at| {
+        let store = store.clone();
+        let key = key.clone();
+        async move {
+            store
+                .record_inform(&key, &inform("1.0", &[]), true, at)
+                .await
+                .unwrap()
+        }
+    };
+    let changes = |value: &str, at: chrono::DateTime<Utc>| TreeChanges {
+        updates: [(
+            version.to_owned(),
+            StoredParameter {
+                value: Some(value.to_owned()),
+                kind: Some("xsd:string".to_owned()),
+                writable: Some(false),
+                read_at: at.timestamp(),
+            },
+        )]
+        .into(),
+        removed: Vec::new(),
+    };
+
+    // No task: the database says so, on the cheap path.
+    let second = start + Duration::seconds(10);
+    assert!(matches!(
+        outcome(second).await,
+        InformOutcome::Known {
+            open_tasks: false,
+            ..
+        }
+    ));
+
+    // A refresh reading the same value (and a task changing a parameter no Inform carries)
+    // keeps the cheap path: the Inform leaves the value's time alone.
+    let refreshed = start + Duration::seconds(20);
+    let mut refresh = changes("1.0", refreshed);
+    let mut other = refresh.updates[version].clone();
+    other.value = Some("cr-S2".to_owned());
+    refresh.updates.insert(
+        "Device.ManagementServer.ConnectionRequestUsername".to_owned(),
+        other,
+    );
+    store
+        .merge_parameters(device.id, &refresh, false)
+        .await
+        .unwrap();
+    outcome(start + Duration::seconds(30)).await;
+    let tree = store.device_parameters(device.id).await.unwrap();
+    assert_eq!(tree[version].read_at, refreshed.timestamp());
+
+    // A task wrote another value into the tree: the next Inform (the device still says 1.0)
+    // takes the full path and the tree follows the device again.
+    store
+        .merge_parameters(device.id, &changes("9.9", refreshed), false)
+        .await
+        .unwrap();
+    let fourth = start + Duration::seconds(40);
+    outcome(fourth).await;
+    let tree = store.device_parameters(device.id).await.unwrap();
+    assert_eq!(tree[version].value.as_deref(), Some("1.0"));
+    assert_eq!(tree[version].read_at, fourth.timestamp());
+
+    // A queued task shows on the cheap path.
+    store
+        .queue_task(device.id, "Reboot", "<cwmp:Reboot/>", "test", None, fourth)
+        .await
+        .unwrap();
+    assert!(matches!(
+        outcome(start + Duration::seconds(50)).await,
+        InformOutcome::Known {
+            open_tasks: true,
+            ..
+        }
+    ));
+    db.cleanup().await;
+}
+
 on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
+on_both_databases!(the_cheap_path_follows_what_tasks_change);

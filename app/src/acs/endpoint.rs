@@ -299,7 +299,7 @@ impl CwmpEndpoint {
                         tracing::error!(%error, serial = %device_key.serial_number, "recording an Inform failed");
                         Answer::refuse(503, "The ACS cannot record this session right now; retry later.")
                     })?;
-                let device = match outcome {
+                let (device, open_tasks) = match outcome {
                     InformOutcome::Refused => {
                         tracing::warn!(serial = %device_key.serial_number, oui = %device_key.oui, "unknown device refused");
                         return Err(Answer::refuse(
@@ -320,9 +320,10 @@ impl CwmpEndpoint {
                                 "product_class": device.key.product_class,
                             }),
                         );
-                        device
+                        // A device registered just now has no tasks yet.
+                        (device, false)
                     }
-                    InformOutcome::Known(device) => device,
+                    InformOutcome::Known { device, open_tasks } => (device, open_tasks),
                 };
                 self.publish(
                     EventKind::Inform,
@@ -375,7 +376,9 @@ impl CwmpEndpoint {
                     live.session
                         .enqueue(discovery::start(discovery::root_of(&inform)));
                 }
-                self.take_due_tasks(live, device.id, now).await;
+                if open_tasks {
+                    self.take_due_tasks(live, device.id, now).await;
+                }
                 tracing::debug!(device_id = device.id, "inform recorded");
             }
             Effect::Completed { rpc, response } => {

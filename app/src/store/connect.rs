@@ -78,7 +78,11 @@ impl Store {
                 url: redact_url(url),
                 source,
             })?;
-        let store = Store { db, kind };
+        let store = Store {
+            summaries: super::summary_writer::SummaryWriter::start(db.clone(), kind),
+            db,
+            kind,
+        };
         store.migrate().await?;
         Ok(store)
     }

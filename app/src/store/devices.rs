@@ -13,12 +13,11 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::cwmp::types::is_parameter_path;
-
 use super::{
-    DatabaseKind, Store, StoreError,
+    Store, StoreError,
     entity::{device, device_event},
     is_unique_violation,
+    summary_writer::SummaryUpdate,
 };
 
 /// What identifies a CPE (TR-069 DeviceIdStruct): OUI, product class and serial number.
@@ -108,7 +107,12 @@ impl StoredDevice {
 /// The outcome of recording an Inform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InformOutcome {
-    Known(StoredDevice),
+    Known {
+        device: StoredDevice,
+        /// Whether the device may have tasks waiting: `false` only when the database said
+        /// it has none queued or running, so the session need not ask.
+        open_tasks: bool,
+    },
     Registered(StoredDevice),
     /// Unknown device and registration is off.
     Refused,
@@ -198,46 +202,94 @@ const INTERVAL_PARAMETERS: [&str; 2] = [
 /// Until when a device that informed at `now` counts as online: one and a half of its
 /// periodic inform intervals, plus a minute for slow networks.
 pub fn online_deadline(tree: &ParameterTree, now: DateTime<Utc>) -> DateTime<Utc> {
-    let interval = INTERVAL_PARAMETERS
-        .iter()
-        .find_map(|name| tree.get(*name).and_then(|p| p.value.as_deref()));
-    deadline_after(interval, now)
+    deadline_after(inform_interval(tree), now)
 }
 
-/// `online_deadline` for an interval as stored (text, or unknown).
-fn deadline_after(interval: Option<&str>, now: DateTime<Utc>) -> DateTime<Utc> {
-    let interval = interval
+/// The periodic inform interval the tree states, in seconds, when it states a sensible one.
+fn inform_interval(tree: &ParameterTree) -> Option<i64> {
+    INTERVAL_PARAMETERS
+        .iter()
+        .find_map(|name| tree.get(*name).and_then(|p| p.value.as_deref()))
         .and_then(|v| v.trim().parse::<i64>().ok())
         .filter(|seconds| (1..=31 * 86_400).contains(seconds))
-        .unwrap_or(DEFAULT_INFORM_INTERVAL_SECONDS);
+}
+
+/// `online_deadline` for an interval in seconds (or unknown).
+fn deadline_after(interval: Option<i64>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let interval = interval.unwrap_or(DEFAULT_INFORM_INTERVAL_SECONDS);
     now + chrono::Duration::seconds(interval + interval / 2 + 60)
 }
 
-/// A device's summary with the stored values of the parameters an Inform carried (`p0`,
-/// `p1`, ... in the query, `p_count` of them) and its periodic interval: what the cheap path of an Inform needs.
+/// A digest of the (name, type, value) triples an Inform carried, in name order: equal
+/// digests mean equal values. SHA-256 (cut to 128 bits) rather than a std hasher, which is
+/// seeded per process: every instance and every release must compute the same digest.
+fn inform_digest(parameters: &[(String, String, String)]) -> String {
+    digest_of(
+        parameters
+            .iter()
+            .map(|(name, value, kind)| (name.as_str(), value.as_str(), kind.as_str())),
+    )
+}
+
+/// The digest an Inform carrying `names` with the values stored in `tree` would have;
+/// `None` when the tree lacks one of them.
+fn tree_digest<'a>(tree: &ParameterTree, names: impl Iterator<Item = &'a str>) -> Option<String> {
+    let triples = names
+        .map(|name| {
+            let stored = tree.get(name)?;
+            Some((
+                name,
+                stored.value.as_deref()?,
+                stored.kind.as_deref().unwrap_or_default(),
+            ))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(digest_of(triples.into_iter()))
+}
+
+/// The names an Inform carried, as `inform_names` keeps them (a line each).
+fn inform_names(parameters: &[(String, String, String)]) -> String {
+    parameters
+        .iter()
+        .map(|(name, _, _)| name.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn digest_of<'a>(triples: impl Iterator<Item = (&'a str, &'a str, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<(&str, &str, &str)> = triples.collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut hasher = Sha256::new();
+    for (name, value, kind) in sorted {
+        // Lengths first, so no two different lists hash the same bytes.
+        for part in [name, kind, value] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+    }
+    hasher.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A device's summary with what the cheap path of an Inform needs: the digest of the last
+/// Inform's values, the periodic interval, and whether any task is open.
 struct InformView {
     summary: DeviceSummaryRow,
-    stored: Vec<Option<String>>,
-    interval: Option<String>,
+    digest: Option<String>,
+    interval: Option<i64>,
+    open_tasks: bool,
 }
 
 impl FromQueryResult for InformView {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        let summary = DeviceSummaryRow::from_query_result(row, prefix)?;
-        // The query says how many `p<i>` it holds (a missing column may read as NULL).
-        let count: i64 = row.try_get(prefix, "p_count")?;
-        let stored = (0..count)
-            .map(|i| row.try_get::<Option<String>>(prefix, &format!("p{i}")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let interval = (0..INTERVAL_PARAMETERS.len()).find_map(|i| {
-            row.try_get::<Option<String>>(prefix, &format!("interval{i}"))
-                .ok()
-                .flatten()
-        });
         Ok(InformView {
-            summary,
-            stored,
-            interval,
+            summary: DeviceSummaryRow::from_query_result(row, prefix)?,
+            digest: row.try_get(prefix, "inform_digest")?,
+            interval: row.try_get(prefix, "inform_interval")?,
+            open_tasks: row.try_get(prefix, "open_tasks")?,
         })
     }
 }
@@ -252,6 +304,10 @@ fn read_tree(value: &serde_json::Value) -> Result<ParameterTree, StoreError> {
 fn write_tree(tree: &ParameterTree) -> serde_json::Value {
     serde_json::to_value(tree).unwrap_or_else(|_| serde_json::Value::Object(Default::default()))
 }
+
+/// Whether the device has a task queued or running: a superset of what a session takes, so
+/// `false` means there is nothing to ask for.
+const OPEN_TASKS: &str = r#"EXISTS (SELECT 1 FROM "task" WHERE "task"."device_id" = "device"."id" AND "task"."status" IN ('queued', 'running'))"#;
 
 /// How many times a write that lost a race with another session is tried again.
 const WRITE_ATTEMPTS: usize = 5;
@@ -302,7 +358,10 @@ impl Store {
                     },
                 );
             }
-            let online_until = Some(online_deadline(&tree, now));
+            let interval = inform_interval(&tree);
+            let online_until = Some(deadline_after(interval, now));
+            let digest = Some(inform_digest(&inform.parameters));
+            let names = Some(inform_names(&inform.parameters));
             let last_boot_at = if inform.booted {
                 Some(now)
             } else {
@@ -329,6 +388,9 @@ impl Store {
                         parameters_version: Set(1),
                         tree_complete: Set(false),
                         online_until: Set(online_until),
+                        inform_digest: Set(digest),
+                        inform_names: Set(names),
+                        inform_interval: Set(interval),
                         ..Default::default()
                     };
                     match row.insert(&self.db).await {
@@ -358,6 +420,9 @@ impl Store {
                     updated.last_inform_at = now;
                     updated.last_boot_at = last_boot_at;
                     updated.online_until = online_until;
+                    updated.inform_digest = digest;
+                    updated.inform_names = names;
+                    updated.inform_interval = interval;
                     updated.parameters = write_tree(&tree);
                     updated.parameters_version = version + 1;
                     updated.tree_complete = updated.tree_complete && !inform.bootstrap;
@@ -383,15 +448,19 @@ impl Store {
             return Ok(if registered {
                 InformOutcome::Registered(stored)
             } else {
-                InformOutcome::Known(stored)
+                InformOutcome::Known {
+                    device: stored,
+                    open_tasks: true,
+                }
             });
         }
         Err(StoreError::Contended("device"))
     }
 
-    /// The cheap path of a periodic Inform: when the device is known and every value the
-    /// Inform carried is stored already, only the summary columns change, and the tree is
-    /// neither read nor written (a stored value keeps the time it was read or changed).
+    /// The cheap path of a periodic Inform: when the device is known and the Inform carries
+    /// the values its last one did (same digest), only the summary columns change, and the
+    /// tree is neither read nor written (a stored value keeps the time it was read or
+    /// changed). One read; the write is committed with other sessions' (`SummaryWriter`).
     /// `None` when the full path must run.
     async fn record_unchanged_inform(
         &self,
@@ -399,104 +468,44 @@ impl Store {
         inform: &InformRecord,
         now: DateTime<Utc>,
     ) -> Result<Option<InformOutcome>, StoreError> {
-        // Names go into a JSON path on SQLite: anything but a plain name takes the full path.
-        let plain = |name: &str| is_parameter_path(name) && !name.ends_with('.');
-        if !inform.parameters.iter().all(|(name, _, _)| plain(name)) {
-            return Ok(None);
-        }
-        let value_of = |name: &str| match self.kind {
-            DatabaseKind::Sqlite => Expr::cust_with_values(
-                "json_extract(\"parameters\", ?)",
-                [format!("$.\"{name}\".v")],
-            ),
-            DatabaseKind::Postgres => {
-                Expr::cust_with_values("(\"parameters\" -> $1 ->> 'v')", [name.to_owned()])
-            }
-        };
-        let mut select = DeviceSummaryRow::select_cols(device::Entity::find().select_only())
+        let Some(found) = DeviceSummaryRow::select_cols(device::Entity::find().select_only())
+            .column(device::Column::InformDigest)
+            .column(device::Column::InformInterval)
+            .expr_as(Expr::cust(OPEN_TASKS), "open_tasks")
             .filter(device::Column::Oui.eq(&key.oui))
             .filter(device::Column::ProductClass.eq(&key.product_class))
-            .filter(device::Column::SerialNumber.eq(&key.serial_number));
-        let count = i64::try_from(inform.parameters.len()).unwrap_or(i64::MAX);
-        select = select.expr_as(Expr::val(count), "p_count");
-        for (i, (name, _, _)) in inform.parameters.iter().enumerate() {
-            select = select.expr_as(value_of(name), format!("p{i}"));
-        }
-        for (i, name) in INTERVAL_PARAMETERS.iter().enumerate() {
-            select = select.expr_as(value_of(name), format!("interval{i}"));
-        }
-        let Some(found) = select.into_model::<InformView>().one(&self.db).await? else {
+            .filter(device::Column::SerialNumber.eq(&key.serial_number))
+            .into_model::<InformView>()
+            .one(&self.db)
+            .await?
+        else {
             return Ok(None);
         };
-        let unchanged = found.stored.len() == inform.parameters.len()
-            && inform
-                .parameters
-                .iter()
-                .zip(&found.stored)
-                .all(|((_, value, _), stored)| stored.as_deref() == Some(value.as_str()));
-        if !unchanged {
+        if found.digest.as_deref() != Some(inform_digest(&inform.parameters).as_str()) {
             return Ok(None);
         }
 
         let mut device = StoredDevice::from(found.summary);
-        let online_until = deadline_after(found.interval.as_deref(), now);
-        let mut update = device::Entity::update_many()
-            .col_expr(
-                device::Column::Manufacturer,
-                Expr::value(inform.manufacturer.clone()),
-            )
-            .col_expr(
-                device::Column::CwmpVersion,
-                Expr::value(inform.cwmp_version.clone()),
-            )
-            .col_expr(device::Column::LastInformAt, Expr::value(now))
-            .col_expr(device::Column::OnlineUntil, Expr::value(online_until));
-        for (column, value, kept) in [
-            (
-                device::Column::SoftwareVersion,
-                &inform.software_version,
-                &mut device.software_version,
-            ),
-            (
-                device::Column::HardwareVersion,
-                &inform.hardware_version,
-                &mut device.hardware_version,
-            ),
-            (
-                device::Column::DataModel,
-                &inform.data_model,
-                &mut device.data_model,
-            ),
-            (
-                device::Column::IpAddress,
-                &inform.ip_address,
-                &mut device.ip_address,
-            ),
-            (
-                device::Column::ConnectionRequestUrl,
-                &inform.connection_request_url,
-                &mut device.connection_request_url,
-            ),
-        ] {
-            if let Some(value) = value {
-                update = update.col_expr(column, Expr::value(value.clone()));
-                kept.clone_from(&Some(value.clone()));
-            }
-        }
-        if inform.booted {
-            update = update.col_expr(device::Column::LastBootAt, Expr::value(now));
-            device.last_boot_at = Some(now);
-        }
-        update
-            .filter(device::Column::Id.eq(device.id))
-            .exec(&self.db)
-            .await?;
-        device.manufacturer.clone_from(&inform.manufacturer);
-        device.cwmp_version.clone_from(&inform.cwmp_version);
-        device.last_inform_at = now;
-        device.online_until = Some(online_until);
-        self.append_events(device.id, &inform.events, now).await?;
-        Ok(Some(InformOutcome::Known(device)))
+        let update = SummaryUpdate {
+            device_id: device.id,
+            manufacturer: inform.manufacturer.clone(),
+            cwmp_version: inform.cwmp_version.clone(),
+            last_inform_at: now,
+            online_until: deadline_after(found.interval, now),
+            software_version: inform.software_version.clone(),
+            hardware_version: inform.hardware_version.clone(),
+            data_model: inform.data_model.clone(),
+            ip_address: inform.ip_address.clone(),
+            connection_request_url: inform.connection_request_url.clone(),
+            last_boot_at: inform.booted.then_some(now),
+            events: inform.events.clone(),
+        };
+        update.apply_to(&mut device);
+        self.summaries.write(update).await?;
+        Ok(Some(InformOutcome::Known {
+            device,
+            open_tasks: found.open_tasks,
+        }))
     }
 
     async fn append_events(
@@ -562,6 +571,21 @@ impl Store {
                 .col_expr(
                     device::Column::TreeComplete,
                     Expr::value(row.tree_complete || tree_complete),
+                )
+                .col_expr(
+                    device::Column::InformInterval,
+                    Expr::value(inform_interval(&tree)),
+                )
+                // The digest follows what the merge left: a refresh reading the same values
+                // keeps the next Inform on the cheap path, a changed value sends it the full
+                // way (so the tree shows what the device says again).
+                .col_expr(
+                    device::Column::InformDigest,
+                    Expr::value(
+                        row.inform_names
+                            .as_deref()
+                            .and_then(|names| tree_digest(&tree, names.split('\n'))),
+                    ),
                 )
                 .filter(device::Column::Id.eq(device_id))
                 .filter(device::Column::ParametersVersion.eq(row.parameters_version))
@@ -654,5 +678,80 @@ impl Store {
             .into_iter()
             .map(|row| (row.code, row.command_key, row.at))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn triple(name: &str, value: &str) -> (String, String, String) {
+        (name.to_owned(), value.to_owned(), "xsd:string".to_owned())
+    }
+
+    #[test]
+    fn inform_digests_ignore_order_and_see_every_change() {
+        let a = triple("A.X", "1");
+        let b = triple("A.Y", "2");
+        let digest = inform_digest(&[a.clone(), b.clone()]);
+        assert_eq!(digest.len(), 32);
+        assert_eq!(digest, inform_digest(&[b.clone(), a.clone()]));
+        assert_ne!(digest, inform_digest(&[a.clone(), triple("A.Y", "3")]));
+        assert_ne!(digest, inform_digest(std::slice::from_ref(&a)));
+        let tree: ParameterTree = [&a, &b]
+            .into_iter()
+            .map(|(name, value, kind)| {
+                let stored = StoredParameter {
+                    value: Some(value.clone()),
+                    kind: Some(kind.clone()),
+                    writable: None,
+                    read_at: 0,
+                };
+                (name.clone(), stored)
+            })
+            .collect();
+        let names = inform_names(&[a.clone(), b.clone()]);
+        assert_eq!(tree_digest(&tree, names.split('\n')), Some(digest.clone()));
+        assert_eq!(tree_digest(&tree, ["A.X", "A.Z"].into_iter()), None);
+        let typed = (b.0.clone(), b.1.clone(), "xsd:int".to_owned());
+        assert_ne!(digest, inform_digest(&[a.clone(), typed]));
+        // Lengths are hashed, so moving a boundary is a change.
+        assert_ne!(
+            inform_digest(&[triple("A.X", "12")]),
+            inform_digest(&[("A.X".into(), "2".into(), "xsd:string1".into())])
+        );
+    }
+
+    #[test]
+    fn intervals_come_from_either_data_model_and_must_be_sensible() {
+        let tree_with = |name: &str, value: &str| -> ParameterTree {
+            [(
+                name.to_owned(),
+                StoredParameter {
+                    value: Some(value.to_owned()),
+                    kind: None,
+                    writable: None,
+                    read_at: 0,
+                },
+            )]
+            .into()
+        };
+        assert_eq!(
+            inform_interval(&tree_with(INTERVAL_PARAMETERS[0], "300")),
+            Some(300)
+        );
+        assert_eq!(
+            inform_interval(&tree_with(INTERVAL_PARAMETERS[1], " 86400 ")),
+            Some(86_400)
+        );
+        assert_eq!(
+            inform_interval(&tree_with(INTERVAL_PARAMETERS[0], "0")),
+            None
+        );
+        assert_eq!(
+            inform_interval(&tree_with(INTERVAL_PARAMETERS[0], "soon")),
+            None
+        );
+        assert_eq!(inform_interval(&ParameterTree::new()), None);
     }
 }

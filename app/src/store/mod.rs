@@ -16,6 +16,7 @@ mod devices;
 mod entity;
 mod files;
 mod settings;
+mod summary_writer;
 mod synthetic;
 mod tasks;
 mod users;
@@ -64,6 +65,9 @@ pub enum StoreError {
     /// A row holds a value the code cannot read: a bug or a hand-edited database.
     #[error("unreadable {what} in the database: {value}")]
     Corrupt { what: &'static str, value: String },
+    /// A part of the store stopped (the runtime is shutting down).
+    #[error("{0}")]
+    Unavailable(&'static str),
 }
 
 /// The handle every repository function hangs off. Cheap to clone (a pool inside).
@@ -71,6 +75,8 @@ pub enum StoreError {
 pub struct Store {
     db: DatabaseConnection,
     kind: DatabaseKind,
+    /// Periodic Informs' summary writes, committed together.
+    summaries: summary_writer::SummaryWriter,
 }
 
 impl Store {

@@ -165,5 +165,8 @@ fn synthetic_device(n: u32, now: DateTime<Utc>) -> device::ActiveModel {
         parameters_version: Set(1),
         tree_complete: Set(true),
         online_until: Set(Some(online_until)),
+        inform_digest: Set(None),
+        inform_names: Set(None),
+        inform_interval: Set(None),
     }
 }

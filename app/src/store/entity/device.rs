@@ -22,6 +22,9 @@ pub struct Model {
     pub parameters_version: i64,
     pub tree_complete: bool,
     pub online_until: Option<DateTimeUtc>,
+    pub inform_digest: Option<String>,
+    pub inform_names: Option<String>,
+    pub inform_interval: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,252 @@
+//! Group commit for the summary writes of periodic Informs.
+//!
+//! At scale nearly every session is a periodic Inform that changes nothing but the summary
+//! columns (last inform, online deadline, ...) and adds its events. Written one session at a
+//! time, each is its own transaction: a commit (an fsync on PostgreSQL), and on SQLite a
+//! fight for the one write lock. Here one task takes every write that is waiting, commits
+//! them in one transaction, and tells each session when its write is durable. A session
+//! still answers its Inform only after its write is committed (the device forgets its
+//! events once it has the InformResponse), so nothing is lost that was acknowledged.
+//!
+//! Batches form by themselves: while one commits, the next gathers. A single write costs no
+//! extra wait.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, TransactionTrait, Value,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{DatabaseKind, StoreError, StoredDevice, entity::device_event};
+
+/// Writes taken into one transaction at most.
+const MAX_BATCH: usize = 256;
+
+/// What a periodic Inform changes in the device's row, and the events it brings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SummaryUpdate {
+    pub device_id: i64,
+    pub manufacturer: String,
+    pub cwmp_version: String,
+    pub last_inform_at: DateTime<Utc>,
+    pub online_until: DateTime<Utc>,
+    /// `None` keeps what is stored (the Inform did not carry it).
+    pub software_version: Option<String>,
+    pub hardware_version: Option<String>,
+    pub data_model: Option<String>,
+    pub ip_address: Option<String>,
+    pub connection_request_url: Option<String>,
+    /// `Some` when the device booted.
+    pub last_boot_at: Option<DateTime<Utc>>,
+    /// (code, command key) of each event.
+    pub events: Vec<(String, String)>,
+}
+
+impl SummaryUpdate {
+    /// The device as it stands once the update is written.
+    pub fn apply_to(&self, device: &mut StoredDevice) {
+        let keep = |new: &Option<String>, old: &mut Option<String>| {
+            if new.is_some() {
+                old.clone_from(new);
+            }
+        };
+        device.manufacturer.clone_from(&self.manufacturer);
+        device.cwmp_version.clone_from(&self.cwmp_version);
+        device.last_inform_at = self.last_inform_at;
+        device.online_until = Some(self.online_until);
+        keep(&self.software_version, &mut device.software_version);
+        keep(&self.hardware_version, &mut device.hardware_version);
+        keep(&self.data_model, &mut device.data_model);
+        keep(&self.ip_address, &mut device.ip_address);
+        keep(
+            &self.connection_request_url,
+            &mut device.connection_request_url,
+        );
+        if self.last_boot_at.is_some() {
+            device.last_boot_at = self.last_boot_at;
+        }
+    }
+
+    /// The row update, as its values in the order of `update_sql`'s placeholders.
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.manufacturer.clone().into(),
+            self.cwmp_version.clone().into(),
+            self.last_inform_at.into(),
+            self.online_until.into(),
+            self.software_version.clone().into(),
+            self.hardware_version.clone().into(),
+            self.data_model.clone().into(),
+            self.ip_address.clone().into(),
+            self.connection_request_url.clone().into(),
+            self.last_boot_at.into(),
+            self.device_id.into(),
+        ]
+    }
+}
+
+/// One statement text per backend, so each connection prepares it once.
+fn update_sql(kind: DatabaseKind) -> String {
+    let mark = |n: usize| match kind {
+        DatabaseKind::Sqlite => format!("?{n}"),
+        DatabaseKind::Postgres => format!("${n}"),
+    };
+    let kept =
+        |n: usize, column: &str| format!(r#""{column}" = COALESCE({}, "{column}")"#, mark(n));
+    format!(
+        r#"UPDATE "device" SET "manufacturer" = {}, "cwmp_version" = {}, "last_inform_at" = {}, "online_until" = {}, {}, {}, {}, {}, {}, {} WHERE "id" = {}"#,
+        mark(1),
+        mark(2),
+        mark(3),
+        mark(4),
+        kept(5, "software_version"),
+        kept(6, "hardware_version"),
+        kept(7, "data_model"),
+        kept(8, "ip_address"),
+        kept(9, "connection_request_url"),
+        kept(10, "last_boot_at"),
+        mark(11),
+    )
+}
+
+struct Job {
+    update: SummaryUpdate,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The handle sessions write through; cheap to clone. The task behind it ends when the last
+/// handle is dropped.
+#[derive(Clone, Debug)]
+pub(super) struct SummaryWriter {
+    jobs: mpsc::UnboundedSender<Job>,
+    db: DatabaseConnection,
+    kind: DatabaseKind,
+}
+
+impl SummaryWriter {
+    /// Starts the writing task on the current Tokio runtime.
+    pub fn start(db: DatabaseConnection, kind: DatabaseKind) -> SummaryWriter {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(run(db.clone(), kind, queue));
+        SummaryWriter { jobs, db, kind }
+    }
+
+    /// Writes `update` with whatever else is waiting; returns once it is committed.
+    pub async fn write(&self, update: SummaryUpdate) -> Result<(), StoreError> {
+        let (done, committed) = oneshot::channel();
+        match self.jobs.send(Job { update, done }) {
+            Ok(()) => match committed.await {
+                Ok(result) => result,
+                // The task is gone (its runtime shut down): nothing was written, or the
+                // write's answer was lost; writing again is harmless (same values).
+                Err(_) => Err(StoreError::Unavailable("the summary writer stopped")),
+            },
+            // No task to take it: write it alone, here.
+            Err(mpsc::error::SendError(job)) => {
+                write_batch(&self.db, self.kind, std::slice::from_ref(&job.update)).await
+            }
+        }
+    }
+}
+
+async fn run(db: DatabaseConnection, kind: DatabaseKind, mut queue: mpsc::UnboundedReceiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let updates: Vec<SummaryUpdate> = batch.iter().map(|job| job.update.clone()).collect();
+        match write_batch(&db, kind, &updates).await {
+            Ok(()) => {
+                for job in batch.drain(..) {
+                    let _ = job.done.send(Ok(()));
+                }
+            }
+            // One bad write (a device deleted meanwhile: its events have no row to belong
+            // to) must not fail the others: each is tried alone and answered for itself.
+            Err(error) => {
+                tracing::debug!(%error, writes = batch.len(), "a batch of summary writes failed; writing them one by one");
+                for job in batch.drain(..) {
+                    let result = write_batch(&db, kind, std::slice::from_ref(&job.update)).await;
+                    let _ = job.done.send(result);
+                }
+            }
+        }
+    }
+}
+
+/// Every update and all their events in one transaction.
+async fn write_batch(
+    db: &DatabaseConnection,
+    kind: DatabaseKind,
+    updates: &[SummaryUpdate],
+) -> Result<(), StoreError> {
+    let backend = match kind {
+        DatabaseKind::Sqlite => DbBackend::Sqlite,
+        DatabaseKind::Postgres => DbBackend::Postgres,
+    };
+    let sql = update_sql(kind);
+    let txn = db.begin().await?;
+    for update in updates {
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            &sql,
+            update.values(),
+        ))
+        .await?;
+    }
+    let events: Vec<device_event::ActiveModel> = updates
+        .iter()
+        .flat_map(|update| {
+            update
+                .events
+                .iter()
+                .map(|(code, command_key)| device_event::ActiveModel {
+                    device_id: sea_orm::ActiveValue::Set(update.device_id),
+                    at: sea_orm::ActiveValue::Set(update.last_inform_at),
+                    code: sea_orm::ActiveValue::Set(code.clone()),
+                    command_key: sea_orm::ActiveValue::Set(command_key.clone()),
+                    ..Default::default()
+                })
+        })
+        .collect();
+    // Bound the statement's size: four values a row, well under either database's limit.
+    for chunk in events.chunks(1_000) {
+        device_event::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_update_statement_has_one_placeholder_per_value() {
+        let update = SummaryUpdate {
+            device_id: 1,
+            manufacturer: "M".into(),
+            cwmp_version: "cwmp-1-2".into(),
+            last_inform_at: Utc::now(),
+            online_until: Utc::now(),
+            software_version: None,
+            hardware_version: None,
+            data_model: None,
+            ip_address: None,
+            connection_request_url: None,
+            last_boot_at: None,
+            events: Vec::new(),
+        };
+        let count = update.values().len();
+        for kind in [DatabaseKind::Sqlite, DatabaseKind::Postgres] {
+            let sql = update_sql(kind);
+            let mark = if kind == DatabaseKind::Sqlite {
+                '?'
+            } else {
+                '$'
+            };
+            assert_eq!(sql.matches(mark).count(), count, "{sql}");
+            assert!(sql.contains(&format!("{mark}{count}")), "{sql}");
+        }
+    }
+}
