@@ -201,5 +201,55 @@ async fn the_cheap_path_follows_what_tasks_change(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Periodic Informs arriving together are committed together: every device's own summary
+/// and events are stored, whichever batch carried them.
+async fn informs_arriving_together_are_each_stored(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    // Whole seconds: PostgreSQL keeps microseconds, and the times are read back here.
+    let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+    let later = start + Duration::seconds(600);
+    let keys: Vec<DeviceKey> = (0..40)
+        .map(|i| DeviceKey {
+            oui: "00D09E".into(),
+            product_class: "GW".into(),
+            serial_number: format!("T{i:03}"),
+        })
+        .collect();
+    for key in &keys {
+        record(&store, key, &inform("1.0", &[]), start).await;
+    }
+    let mut informs = tokio::task::JoinSet::new();
+    for (i, key) in keys.iter().enumerate() {
+        let (store, key) = (store.clone(), key.clone());
+        let mut record = inform("1.0", &[]);
+        record.ip_address = Some(format!("192.0.2.{i}"));
+        record.booted = i % 2 == 0;
+        informs.spawn(async move { store.record_inform(&key, &record, true, later).await });
+    }
+    while let Some(outcome) = informs.join_next().await {
+        assert!(matches!(
+            outcome.unwrap().unwrap(),
+            InformOutcome::Known { .. }
+        ));
+    }
+    for (i, key) in keys.iter().enumerate() {
+        let stored = store.device_by_key(key).await.unwrap().expect("stored");
+        assert_eq!(stored.last_inform_at, later, "{key:?}");
+        assert_eq!(stored.ip_address, Some(format!("192.0.2.{i}")));
+        assert_eq!(stored.software_version.as_deref(), Some("1.0"), "kept");
+        assert_eq!(
+            stored.online_until,
+            Some(later + Duration::seconds(600 + 300 + 60))
+        );
+        let booted = (i % 2 == 0).then_some(later);
+        assert_eq!(stored.last_boot_at, booted, "{key:?}");
+        let events = store.device_events(stored.id, 10).await.unwrap();
+        assert_eq!(events.len(), 2, "{key:?}");
+    }
+    db.cleanup().await;
+}
+
 on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
+on_both_databases!(informs_arriving_together_are_each_stored);
 on_both_databases!(the_cheap_path_follows_what_tasks_change);

@@ -67,7 +67,7 @@ impl SummaryUpdate {
         }
     }
 
-    /// The row update, as its values in the order of `update_sql`'s placeholders.
+    /// The row update, as its values in the order of `batch_update_sql`'s columns.
     fn values(&self) -> Vec<Value> {
         vec![
             self.manufacturer.clone().into(),
@@ -85,27 +85,38 @@ impl SummaryUpdate {
     }
 }
 
-/// One statement text per backend, so each connection prepares it once.
-fn update_sql(kind: DatabaseKind) -> String {
+/// Values a row of the batch update carries (`SummaryUpdate::values`).
+const VALUES_PER_ROW: usize = 11;
+
+/// One statement updating `rows` devices: the updates as a VALUES list joined to the table
+/// by id (both databases name its columns `column1`, `column2`, ...). One statement per
+/// batch rather than one per session: on SQLite each statement is a hand-off to the
+/// connection's thread, on PostgreSQL a round trip.
+fn batch_update_sql(kind: DatabaseKind, rows: usize) -> String {
     let mark = |n: usize| match kind {
         DatabaseKind::Sqlite => format!("?{n}"),
         DatabaseKind::Postgres => format!("${n}"),
     };
-    let kept =
-        |n: usize, column: &str| format!(r#""{column}" = COALESCE({}, "{column}")"#, mark(n));
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let marks: Vec<String> = (1..=VALUES_PER_ROW)
+                .map(|n| mark(row * VALUES_PER_ROW + n))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let kept = |n: usize, column: &str| {
+        format!(r#""{column}" = COALESCE(v.column{n}, "device"."{column}")"#)
+    };
     format!(
-        r#"UPDATE "device" SET "manufacturer" = {}, "cwmp_version" = {}, "last_inform_at" = {}, "online_until" = {}, {}, {}, {}, {}, {}, {} WHERE "id" = {}"#,
-        mark(1),
-        mark(2),
-        mark(3),
-        mark(4),
+        r#"UPDATE "device" SET "manufacturer" = v.column1, "cwmp_version" = v.column2, "last_inform_at" = v.column3, "online_until" = v.column4, {}, {}, {}, {}, {}, {} FROM (VALUES {}) AS v WHERE "device"."id" = v.column11"#,
         kept(5, "software_version"),
         kept(6, "hardware_version"),
         kept(7, "data_model"),
         kept(8, "ip_address"),
         kept(9, "connection_request_url"),
         kept(10, "last_boot_at"),
-        mark(11),
+        values.join(", "),
     )
 }
 
@@ -182,15 +193,21 @@ async fn write_batch(
         DatabaseKind::Sqlite => DbBackend::Sqlite,
         DatabaseKind::Postgres => DbBackend::Postgres,
     };
-    let sql = update_sql(kind);
+    // A device twice in a batch (a new session superseding one) takes its latest update:
+    // in one UPDATE … FROM, which of two matching rows applies is not defined.
+    let mut latest: Vec<&SummaryUpdate> = Vec::with_capacity(updates.len());
+    for update in updates.iter().rev() {
+        if !latest.iter().any(|kept| kept.device_id == update.device_id) {
+            latest.push(update);
+        }
+    }
     let txn = db.begin().await?;
-    for update in updates {
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            &sql,
-            update.values(),
-        ))
-        .await?;
+    // At most MAX_BATCH rows of 11 values: under either database's limit on values.
+    for chunk in latest.chunks(MAX_BATCH) {
+        let values: Vec<Value> = chunk.iter().flat_map(|update| update.values()).collect();
+        let sql = batch_update_sql(kind, chunk.len());
+        txn.execute_raw(Statement::from_sql_and_values(backend, &sql, values))
+            .await?;
     }
     let events: Vec<device_event::ActiveModel> = updates
         .iter()
@@ -222,7 +239,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_update_statement_has_one_placeholder_per_value() {
+    fn the_batch_statement_has_one_placeholder_per_value() {
         let update = SummaryUpdate {
             device_id: 1,
             manufacturer: "M".into(),
@@ -237,16 +254,17 @@ mod tests {
             last_boot_at: None,
             events: Vec::new(),
         };
-        let count = update.values().len();
+        assert_eq!(update.values().len(), VALUES_PER_ROW);
         for kind in [DatabaseKind::Sqlite, DatabaseKind::Postgres] {
-            let sql = update_sql(kind);
+            let sql = batch_update_sql(kind, 3);
             let mark = if kind == DatabaseKind::Sqlite {
                 '?'
             } else {
                 '$'
             };
-            assert_eq!(sql.matches(mark).count(), count, "{sql}");
-            assert!(sql.contains(&format!("{mark}{count}")), "{sql}");
+            assert_eq!(sql.matches(mark).count(), 3 * VALUES_PER_ROW, "{sql}");
+            assert!(sql.contains(&format!("{mark}33)")), "{sql}");
+            assert!(!sql.contains(&format!("{mark}34")), "{sql}");
         }
     }
 }
