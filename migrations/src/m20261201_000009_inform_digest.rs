@@ -26,31 +26,29 @@ enum Device {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let columns = [
+            ColumnDef::new(Device::InformDigest)
+                .string()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Device::InformNames).text().null().to_owned(),
+            ColumnDef::new(Device::InformInterval)
+                .big_integer()
+                .null()
+                .to_owned(),
+        ];
         // One column per statement: SQLite adds columns one at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Device::Table)
-                    .add_column(ColumnDef::new(Device::InformDigest).string().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Device::Table)
-                    .add_column(ColumnDef::new(Device::InformNames).text().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Device::Table)
-                    .add_column(ColumnDef::new(Device::InformInterval).big_integer().null())
-                    .to_owned(),
-            )
-            .await
+        for column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Device::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
