@@ -296,6 +296,23 @@ impl FromQueryResult for InformView {
     }
 }
 
+/// The `device_event` rows of an Inform's (code, command key) events.
+pub(super) fn event_rows(
+    device_id: i64,
+    events: &[(String, String)],
+    at: DateTime<Utc>,
+) -> impl Iterator<Item = device_event::ActiveModel> + '_ {
+    events
+        .iter()
+        .map(move |(code, command_key)| device_event::ActiveModel {
+            device_id: Set(device_id),
+            at: Set(at),
+            code: Set(code.clone()),
+            command_key: Set(command_key.clone()),
+            ..Default::default()
+        })
+}
+
 fn read_tree(value: &serde_json::Value) -> Result<ParameterTree, StoreError> {
     serde_json::from_value(value.clone()).map_err(|e| StoreError::Corrupt {
         what: "parameter tree",
@@ -519,16 +536,7 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        let rows = events
-            .iter()
-            .map(|(code, command_key)| device_event::ActiveModel {
-                device_id: Set(device_id),
-                at: Set(now),
-                code: Set(code.clone()),
-                command_key: Set(command_key.clone()),
-                ..Default::default()
-            });
-        device_event::Entity::insert_many(rows)
+        device_event::Entity::insert_many(event_rows(device_id, events, now))
             .exec(&self.db)
             .await?;
         Ok(())

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::{DatabaseKind, StoreError, StoredDevice, entity::device_event};
+use super::{DatabaseKind, StoreError, StoredDevice, devices::event_rows, entity::device_event};
 
 /// Writes taken into one transaction at most.
 const MAX_BATCH: usize = 256;
@@ -154,7 +154,7 @@ impl SummaryWriter {
             },
             // No task to take it: write it alone, here.
             Err(mpsc::error::SendError(job)) => {
-                write_batch(&self.db, self.kind, std::slice::from_ref(&job.update)).await
+                write_batch(&self.db, self.kind, &[&job.update]).await
             }
         }
     }
@@ -163,8 +163,9 @@ impl SummaryWriter {
 async fn run(db: DatabaseConnection, kind: DatabaseKind, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let updates: Vec<SummaryUpdate> = batch.iter().map(|job| job.update.clone()).collect();
-        match write_batch(&db, kind, &updates).await {
+        let updates: Vec<&SummaryUpdate> = batch.iter().map(|job| &job.update).collect();
+        let result = write_batch(&db, kind, &updates).await;
+        match result {
             Ok(()) => {
                 for job in batch.drain(..) {
                     let _ = job.done.send(Ok(()));
@@ -175,7 +176,7 @@ async fn run(db: DatabaseConnection, kind: DatabaseKind, mut queue: mpsc::Unboun
             Err(error) => {
                 tracing::debug!(%error, writes = batch.len(), "a batch of summary writes failed; writing them one by one");
                 for job in batch.drain(..) {
-                    let result = write_batch(&db, kind, std::slice::from_ref(&job.update)).await;
+                    let result = write_batch(&db, kind, &[&job.update]).await;
                     let _ = job.done.send(result);
                 }
             }
@@ -187,7 +188,7 @@ async fn run(db: DatabaseConnection, kind: DatabaseKind, mut queue: mpsc::Unboun
 async fn write_batch(
     db: &DatabaseConnection,
     kind: DatabaseKind,
-    updates: &[SummaryUpdate],
+    updates: &[&SummaryUpdate],
 ) -> Result<(), StoreError> {
     let backend = match kind {
         DatabaseKind::Sqlite => DbBackend::Sqlite,
@@ -196,7 +197,7 @@ async fn write_batch(
     // A device twice in a batch (a new session superseding one) takes its latest update:
     // in one UPDATE … FROM, which of two matching rows applies is not defined.
     let mut latest: Vec<&SummaryUpdate> = Vec::with_capacity(updates.len());
-    for update in updates.iter().rev() {
+    for &update in updates.iter().rev() {
         if !latest.iter().any(|kept| kept.device_id == update.device_id) {
             latest.push(update);
         }
@@ -211,18 +212,7 @@ async fn write_batch(
     }
     let events: Vec<device_event::ActiveModel> = updates
         .iter()
-        .flat_map(|update| {
-            update
-                .events
-                .iter()
-                .map(|(code, command_key)| device_event::ActiveModel {
-                    device_id: sea_orm::ActiveValue::Set(update.device_id),
-                    at: sea_orm::ActiveValue::Set(update.last_inform_at),
-                    code: sea_orm::ActiveValue::Set(code.clone()),
-                    command_key: sea_orm::ActiveValue::Set(command_key.clone()),
-                    ..Default::default()
-                })
-        })
+        .flat_map(|update| event_rows(update.device_id, &update.events, update.last_inform_at))
         .collect();
     // Bound the statement's size: four values a row, well under either database's limit.
     for chunk in events.chunks(1_000) {
