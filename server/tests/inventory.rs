@@ -250,6 +250,229 @@ async fn informs_arriving_together_are_each_stored(backend: Backend) {
     db.cleanup().await;
 }
 
+fn parameter(
+    value: Option<&str>,
+    kind: Option<&str>,
+    writable: Option<bool>,
+    at: i64,
+) -> StoredParameter {
+    StoredParameter {
+        value: value.map(str::to_owned),
+        kind: kind.map(str::to_owned),
+        writable,
+        read_at: at,
+    }
+}
+
+fn updates(entries: &[(&str, StoredParameter)]) -> TreeChanges {
+    TreeChanges {
+        updates: entries
+            .iter()
+            .map(|(name, p)| ((*name).to_owned(), p.clone()))
+            .collect(),
+        removed: Vec::new(),
+    }
+}
+
+/// A merge patches the stored tree in the database (the tree is not read): each field of an
+/// entry follows what the update knew, as assigning them in memory did, and the summary
+/// columns that follow the tree (digest, interval) follow the patch.
+async fn merges_patch_the_tree_field_by_field(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let key = DeviceKey {
+        oui: "00D09E".into(),
+        product_class: "GW".into(),
+        serial_number: "S3".into(),
+    };
+    let start = Utc::now();
+    let device = record(&store, &key, &inform("1.0", &[]), start).await;
+    let (ssid, channel) = ("Device.WiFi.SSID.1.SSID", "Device.WiFi.Radio.1.Channel");
+    let t = start.timestamp();
+
+    // GetParameterNames: new entries with their writable flag and no value.
+    store
+        .merge_parameters(
+            device.id,
+            &updates(&[
+                (ssid, parameter(None, None, Some(true), t + 1)),
+                (channel, parameter(None, None, Some(false), t + 1)),
+            ]),
+            false,
+        )
+        .await
+        .unwrap();
+    // GetParameterValues: values and types; the flags stay.
+    store
+        .merge_parameters(
+            device.id,
+            &updates(&[
+                (
+                    ssid,
+                    parameter(Some("Home \"5G\" ñ"), Some("xsd:string"), None, t + 2),
+                ),
+                (
+                    channel,
+                    parameter(Some("36"), Some("xsd:unsignedInt"), None, t + 2),
+                ),
+            ]),
+            true,
+        )
+        .await
+        .unwrap();
+    // A value read without its type drops the type it had.
+    store
+        .merge_parameters(
+            device.id,
+            &updates(&[(channel, parameter(Some("40"), None, None, t + 3))]),
+            false,
+        )
+        .await
+        .unwrap();
+    let tree = store.device_parameters(device.id).await.unwrap();
+    assert_eq!(
+        tree[ssid],
+        parameter(Some("Home \"5G\" ñ"), Some("xsd:string"), Some(true), t + 2)
+    );
+    assert_eq!(
+        tree[channel],
+        parameter(Some("40"), None, Some(false), t + 3)
+    );
+    assert_eq!(
+        tree["Device.DeviceInfo.SoftwareVersion"].value.as_deref(),
+        Some("1.0"),
+        "entries the patch does not name are kept"
+    );
+    let stored = store.device_by_key(&key).await.unwrap().unwrap();
+    assert!(stored.tree_complete);
+
+    // An Inform carrying a parameter patches it too: its value and time follow, the flag
+    // GetParameterNames found stays. A BOOTSTRAP keeps the tree but asks for it again.
+    let at = start + Duration::seconds(5);
+    let mut reset = inform("1.0", &[(ssid, "Reset")]);
+    reset.bootstrap = true;
+    let informed = record(&store, &key, &reset, at).await;
+    assert!(!informed.tree_complete);
+    let tree = store.device_parameters(device.id).await.unwrap();
+    assert_eq!(
+        tree[ssid],
+        parameter(
+            Some("Reset"),
+            Some("xsd:string"),
+            Some(true),
+            at.timestamp()
+        )
+    );
+    assert!(tree.contains_key(channel));
+    record(&store, &key, &inform("1.0", &[]), at).await;
+    store
+        .merge_parameters(device.id, &TreeChanges::default(), true)
+        .await
+        .unwrap();
+
+    // A discovery read every value the Inform carries, one of them changed since the
+    // Inform: the next Inform saying the same stays on the cheap path.
+    let software = "Device.DeviceInfo.SoftwareVersion";
+    let interval = "Device.ManagementServer.PeriodicInformInterval";
+    store
+        .merge_parameters(
+            device.id,
+            &updates(&[
+                (
+                    software,
+                    parameter(Some("1.1"), Some("xsd:string"), None, t + 3),
+                ),
+                (
+                    interval,
+                    parameter(Some("600"), Some("xsd:unsignedInt"), None, t + 3),
+                ),
+            ]),
+            false,
+        )
+        .await
+        .unwrap();
+    record(
+        &store,
+        &key,
+        &inform("1.1", &[]),
+        start + Duration::seconds(30),
+    )
+    .await;
+    let tree = store.device_parameters(device.id).await.unwrap();
+    assert_eq!(
+        tree[software].read_at,
+        t + 3,
+        "the cheap path left the tree alone"
+    );
+
+    // A task set the periodic interval: the next Inform carrying it stays on the cheap path
+    // (the digest followed) and counts the new interval.
+    store
+        .merge_parameters(
+            device.id,
+            &updates(&[(
+                interval,
+                parameter(Some("300"), Some("xsd:unsignedInt"), None, t + 4),
+            )]),
+            false,
+        )
+        .await
+        .unwrap();
+    let mut next = inform("1.1", &[]);
+    next.parameters[1].1 = "300".to_owned();
+    let at = start + Duration::seconds(60);
+    let informed = record(&store, &key, &next, at).await;
+    assert_eq!(
+        informed.online_until,
+        Some(at + Duration::seconds(300 + 150 + 60))
+    );
+    let tree = store.device_parameters(device.id).await.unwrap();
+    assert_eq!(
+        tree[interval].read_at,
+        t + 4,
+        "the cheap path left the tree alone"
+    );
+
+    // Removing an object rewrites the tree without it.
+    store
+        .merge_parameters(
+            device.id,
+            &TreeChanges {
+                updates: Default::default(),
+                removed: vec!["Device.WiFi.SSID.1.".to_owned()],
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    let tree = store.device_parameters(device.id).await.unwrap();
+    assert!(!tree.contains_key(ssid));
+    assert!(tree.contains_key(channel));
+
+    // An Inform name no JSON path can spell: a task changing an Inform value leaves no
+    // digest, so the next Inform takes the full path and stores what the device says.
+    let odd = "Device.X_VENDOR.Odd\"Name";
+    let odd_inform = inform("1.0", &[(odd, "v")]);
+    record(&store, &key, &odd_inform, at).await;
+    store
+        .merge_parameters(
+            device.id,
+            &updates(&[(
+                "Device.DeviceInfo.SoftwareVersion",
+                parameter(Some("1.0"), Some("xsd:string"), None, t + 5),
+            )]),
+            false,
+        )
+        .await
+        .unwrap();
+    let last = at + Duration::seconds(60);
+    record(&store, &key, &odd_inform, last).await;
+    let tree = store.device_parameters(device.id).await.unwrap();
+    assert_eq!(tree[odd].read_at, last.timestamp());
+    db.cleanup().await;
+}
+
 on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
+on_both_databases!(merges_patch_the_tree_field_by_field);
 on_both_databases!(informs_arriving_together_are_each_stored);
 on_both_databases!(the_cheap_path_follows_what_tasks_change);

@@ -1,17 +1,19 @@
 //! The device inventory: identity, summary columns, the parameter tree, session events.
 //!
-//! A periodic Inform whose values match the digest of the last one costs one read and a
-//! share of a group commit (`summary_writer`); any other Inform takes the full path: find
-//! the device, write it back (summary and the parameters the Inform carried), insert its
-//! events in one batch.
+//! Every Inform costs one read of the summary (never of the tree). One whose values match
+//! the digest of the last one then costs a share of a group commit (`summary_writer`); any
+//! other writes the summary and patches the parameters it carried into the tree in one
+//! statement (`tree_merge`), then inserts its events in one batch.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, DerivePartialModel, EntityTrait,
-    FromQueryResult, PaginatorTrait, PartialModelTrait, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, PaginatorTrait,
+    PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,7 @@ use super::{
     entity::{device, device_event},
     is_unique_violation,
     summary_writer::SummaryUpdate,
+    tree_merge::{Follow, interval_after, patch_json, patched_tree},
 };
 
 /// What identifies a CPE (TR-069 DeviceIdStruct): OUI, product class and serial number.
@@ -196,7 +199,7 @@ impl From<DeviceSummaryRow> for StoredDevice {
 const DEFAULT_INFORM_INTERVAL_SECONDS: i64 = 3_600;
 
 /// Where the periodic inform interval lives, in each data model.
-const INTERVAL_PARAMETERS: [&str; 2] = [
+pub(super) const INTERVAL_PARAMETERS: [&str; 2] = [
     "Device.ManagementServer.PeriodicInformInterval",
     "InternetGatewayDevice.ManagementServer.PeriodicInformInterval",
 ];
@@ -208,7 +211,7 @@ pub fn online_deadline(tree: &ParameterTree, now: DateTime<Utc>) -> DateTime<Utc
 }
 
 /// The periodic inform interval the tree states, in seconds, when it states a sensible one.
-fn inform_interval(tree: &ParameterTree) -> Option<i64> {
+pub(super) fn inform_interval(tree: &ParameterTree) -> Option<i64> {
     INTERVAL_PARAMETERS
         .iter()
         .find_map(|name| tree.get(*name).and_then(|p| p.value.as_deref()))
@@ -235,7 +238,10 @@ fn inform_digest(parameters: &[(String, String, String)]) -> String {
 
 /// The digest an Inform carrying `names` with the values stored in `tree` would have;
 /// `None` when the tree lacks one of them.
-fn tree_digest<'a>(tree: &ParameterTree, names: impl Iterator<Item = &'a str>) -> Option<String> {
+pub(super) fn tree_digest<'a>(
+    tree: &ParameterTree,
+    names: impl Iterator<Item = &'a str>,
+) -> Option<String> {
     let triples = names
         .map(|name| {
             let stored = tree.get(name)?;
@@ -256,6 +262,24 @@ fn inform_names(parameters: &[(String, String, String)]) -> String {
         .map(|(name, _, _)| name.as_str())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The parameters an Inform carried as tree entries read at `now` (the writable flag is
+/// not in an Inform: a stored one is kept).
+fn inform_tree(inform: &InformRecord, now: DateTime<Utc>) -> ParameterTree {
+    inform
+        .parameters
+        .iter()
+        .map(|(name, value, kind)| {
+            let entry = StoredParameter {
+                value: Some(value.clone()),
+                kind: Some(kind.clone()),
+                writable: None,
+                read_at: now.timestamp(),
+            };
+            (name.clone(), entry)
+        })
+        .collect()
 }
 
 fn digest_of<'a>(triples: impl Iterator<Item = (&'a str, &'a str, &'a str)>) -> String {
@@ -313,14 +337,14 @@ pub(super) fn event_rows(
         })
 }
 
-fn read_tree(value: &serde_json::Value) -> Result<ParameterTree, StoreError> {
-    serde_json::from_value(value.clone()).map_err(|e| StoreError::Corrupt {
+pub(super) fn read_tree(value: &serde_json::Value) -> Result<ParameterTree, StoreError> {
+    ParameterTree::deserialize(value).map_err(|e| StoreError::Corrupt {
         what: "parameter tree",
         value: e.to_string(),
     })
 }
 
-fn write_tree(tree: &ParameterTree) -> serde_json::Value {
+pub(super) fn write_tree(tree: &ParameterTree) -> serde_json::Value {
     serde_json::to_value(tree).unwrap_or_else(|_| serde_json::Value::Object(Default::default()))
 }
 
@@ -329,7 +353,7 @@ fn write_tree(tree: &ParameterTree) -> serde_json::Value {
 const OPEN_TASKS: &str = r#"EXISTS (SELECT 1 FROM "task" WHERE "task"."device_id" = "device"."id" AND "task"."status" IN ('queued', 'running'))"#;
 
 /// How many times a write that lost a race with another session is tried again.
-const WRITE_ATTEMPTS: usize = 5;
+pub(super) const WRITE_ATTEMPTS: usize = 5;
 
 impl Store {
     async fn device_row(&self, key: &DeviceKey) -> Result<Option<device::Model>, StoreError> {
@@ -342,7 +366,8 @@ impl Store {
     }
 
     /// Records an Inform: registers an unknown device (when `register_unknown`), updates the
-    /// summary, merges the parameters it carried and appends its events.
+    /// summary, merges the parameters it carried and appends its events. The tree is never
+    /// read: an Inform carries a handful of parameters, patched into it in the database.
     pub async fn record_inform(
         &self,
         key: &DeviceKey,
@@ -350,167 +375,61 @@ impl Store {
         register_unknown: bool,
         now: DateTime<Utc>,
     ) -> Result<InformOutcome, StoreError> {
-        if !inform.bootstrap
-            && let Some(outcome) = self.record_unchanged_inform(key, inform, now).await?
-        {
-            return Ok(outcome);
-        }
+        let digest = inform_digest(&inform.parameters);
         for _ in 0..WRITE_ATTEMPTS {
-            let existing = self.device_row(key).await?;
-            let registered = existing.is_none();
-            if registered && !register_unknown {
-                return Ok(InformOutcome::Refused);
-            }
-            let (mut tree, version) = match &existing {
-                Some(row) => (read_tree(&row.parameters)?, row.parameters_version),
-                None => (ParameterTree::new(), 0),
-            };
-            for (name, value, kind) in &inform.parameters {
-                let writable = tree.get(name).and_then(|p| p.writable);
-                tree.insert(
-                    name.clone(),
-                    StoredParameter {
-                        value: Some(value.clone()),
-                        kind: Some(kind.clone()),
-                        writable,
-                        read_at: now.timestamp(),
-                    },
-                );
-            }
-            let interval = inform_interval(&tree);
-            let online_until = Some(deadline_after(interval, now));
-            let digest = Some(inform_digest(&inform.parameters));
-            let names = Some(inform_names(&inform.parameters));
-            let last_boot_at = if inform.booted {
-                Some(now)
-            } else {
-                existing.as_ref().and_then(|row| row.last_boot_at)
-            };
-
-            let stored = match existing {
+            let found = self.inform_view(key).await?;
+            let outcome = match found {
+                Some(found) if !inform.bootstrap && found.digest.as_deref() == Some(&digest) => {
+                    Some(self.record_unchanged_inform(found, inform, now).await?)
+                }
+                Some(found) => {
+                    self.record_changed_inform(found, inform, digest.clone(), now)
+                        .await?
+                }
+                None if !register_unknown => Some(InformOutcome::Refused),
                 None => {
-                    let row = device::ActiveModel {
-                        oui: Set(key.oui.clone()),
-                        product_class: Set(key.product_class.clone()),
-                        serial_number: Set(key.serial_number.clone()),
-                        manufacturer: Set(inform.manufacturer.clone()),
-                        software_version: Set(inform.software_version.clone()),
-                        hardware_version: Set(inform.hardware_version.clone()),
-                        data_model: Set(inform.data_model.clone()),
-                        ip_address: Set(inform.ip_address.clone()),
-                        connection_request_url: Set(inform.connection_request_url.clone()),
-                        cwmp_version: Set(inform.cwmp_version.clone()),
-                        registered_at: Set(now),
-                        last_inform_at: Set(now),
-                        last_boot_at: Set(last_boot_at),
-                        parameters: Set(write_tree(&tree)),
-                        parameters_version: Set(1),
-                        tree_complete: Set(false),
-                        online_until: Set(online_until),
-                        inform_digest: Set(digest),
-                        inform_names: Set(names),
-                        inform_interval: Set(interval),
-                        ..Default::default()
-                    };
-                    match row.insert(&self.db).await {
-                        Ok(row) => StoredDevice::from(&row),
-                        // Another session registered it a moment ago: update instead.
-                        Err(error) if is_unique_violation(&error) => continue,
-                        Err(error) => return Err(error.into()),
-                    }
-                }
-                Some(mut updated) => {
-                    let id = updated.id;
-                    let keep = |new: &Option<String>, old: &mut Option<String>| {
-                        if new.is_some() {
-                            old.clone_from(new);
-                        }
-                    };
-                    updated.manufacturer.clone_from(&inform.manufacturer);
-                    keep(&inform.software_version, &mut updated.software_version);
-                    keep(&inform.hardware_version, &mut updated.hardware_version);
-                    keep(&inform.data_model, &mut updated.data_model);
-                    keep(&inform.ip_address, &mut updated.ip_address);
-                    keep(
-                        &inform.connection_request_url,
-                        &mut updated.connection_request_url,
-                    );
-                    updated.cwmp_version.clone_from(&inform.cwmp_version);
-                    updated.last_inform_at = now;
-                    updated.last_boot_at = last_boot_at;
-                    updated.online_until = online_until;
-                    updated.inform_digest = digest;
-                    updated.inform_names = names;
-                    updated.inform_interval = interval;
-                    updated.parameters = write_tree(&tree);
-                    updated.parameters_version = version + 1;
-                    updated.tree_complete = updated.tree_complete && !inform.bootstrap;
-                    // Every column from `updated`, but only if no other session wrote the
-                    // row since we read it. The summary is taken first so the tree moves
-                    // into the update uncopied.
-                    let stored = StoredDevice::from(&updated);
-                    let mut changes = device::ActiveModel::from(updated).reset_all();
-                    changes.id = sea_orm::ActiveValue::NotSet;
-                    let result = device::Entity::update_many()
-                        .set(changes)
-                        .filter(device::Column::Id.eq(id))
-                        .filter(device::Column::ParametersVersion.eq(version))
-                        .exec(&self.db)
-                        .await?;
-                    if result.rows_affected == 0 {
-                        continue;
-                    }
-                    stored
+                    self.register_device(key, inform, digest.clone(), now)
+                        .await?
                 }
             };
-            self.append_events(stored.id, &inform.events, now).await?;
-            return Ok(if registered {
-                InformOutcome::Registered(stored)
-            } else {
-                InformOutcome::Known {
-                    device: stored,
-                    open_tasks: true,
-                }
-            });
+            // `None`: another session registered or deleted the device meanwhile.
+            if let Some(outcome) = outcome {
+                return Ok(outcome);
+            }
         }
         Err(StoreError::Contended("device"))
     }
 
-    /// The cheap path of a periodic Inform: when the device is known and the Inform carries
-    /// the values its last one did (same digest), only the summary columns change, and the
-    /// tree is neither read nor written (a stored value keeps the time it was read or
-    /// changed). One read; the write is committed with other sessions' (`SummaryWriter`).
-    /// `None` when the full path must run.
-    async fn record_unchanged_inform(
-        &self,
-        key: &DeviceKey,
-        inform: &InformRecord,
-        now: DateTime<Utc>,
-    ) -> Result<Option<InformOutcome>, StoreError> {
-        let Some(found) = DeviceSummaryRow::select_cols(device::Entity::find().select_only())
-            .column(device::Column::InformDigest)
-            .column(device::Column::InformInterval)
-            .expr_as(Expr::cust(OPEN_TASKS), "open_tasks")
-            .filter(device::Column::Oui.eq(&key.oui))
-            .filter(device::Column::ProductClass.eq(&key.product_class))
-            .filter(device::Column::SerialNumber.eq(&key.serial_number))
-            .into_model::<InformView>()
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        if found.digest.as_deref() != Some(inform_digest(&inform.parameters).as_str()) {
-            return Ok(None);
-        }
+    /// The device's summary with the digest of its last Inform, its interval and whether it
+    /// has open tasks: all an Inform needs to read.
+    async fn inform_view(&self, key: &DeviceKey) -> Result<Option<InformView>, StoreError> {
+        Ok(
+            DeviceSummaryRow::select_cols(device::Entity::find().select_only())
+                .column(device::Column::InformDigest)
+                .column(device::Column::InformInterval)
+                .expr_as(Expr::cust(OPEN_TASKS), "open_tasks")
+                .filter(device::Column::Oui.eq(&key.oui))
+                .filter(device::Column::ProductClass.eq(&key.product_class))
+                .filter(device::Column::SerialNumber.eq(&key.serial_number))
+                .into_model::<InformView>()
+                .one(&self.db)
+                .await?,
+        )
+    }
 
-        let mut device = StoredDevice::from(found.summary);
-        let update = SummaryUpdate {
-            device_id: device.id,
+    /// What an Inform changes in the summary, with its events.
+    fn summary_update(
+        device_id: i64,
+        inform: &InformRecord,
+        interval: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> SummaryUpdate {
+        SummaryUpdate {
+            device_id,
             manufacturer: inform.manufacturer.clone(),
             cwmp_version: inform.cwmp_version.clone(),
             last_inform_at: now,
-            online_until: deadline_after(found.interval, now),
+            online_until: deadline_after(interval, now),
             software_version: inform.software_version.clone(),
             hardware_version: inform.hardware_version.clone(),
             data_model: inform.data_model.clone(),
@@ -518,13 +437,160 @@ impl Store {
             connection_request_url: inform.connection_request_url.clone(),
             last_boot_at: inform.booted.then_some(now),
             events: inform.events.clone(),
-        };
+        }
+    }
+
+    /// The cheap path of a periodic Inform: it carries the values its last one did (same
+    /// digest), so only the summary columns change and the tree is not written (a stored
+    /// value keeps the time it was read or changed). The write is committed with other
+    /// sessions' (`SummaryWriter`).
+    async fn record_unchanged_inform(
+        &self,
+        found: InformView,
+        inform: &InformRecord,
+        now: DateTime<Utc>,
+    ) -> Result<InformOutcome, StoreError> {
+        let mut device = StoredDevice::from(found.summary);
+        let update = Self::summary_update(device.id, inform, found.interval, now);
         update.apply_to(&mut device);
         self.summaries.write(update).await?;
+        Ok(InformOutcome::Known {
+            device,
+            open_tasks: found.open_tasks,
+        })
+    }
+
+    /// An Inform of a known device with other values than its last (or a BOOTSTRAP): the
+    /// summary, and the parameters it carried patched into the tree, in one statement.
+    /// `None` when the device was deleted meanwhile.
+    async fn record_changed_inform(
+        &self,
+        found: InformView,
+        inform: &InformRecord,
+        digest: String,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InformOutcome>, StoreError> {
+        let carried = inform_tree(inform, now);
+        let interval = match interval_after(&carried) {
+            Follow::Set(interval) => interval,
+            Follow::Keep => found.interval,
+        };
+        let mut device = StoredDevice::from(found.summary);
+        let update = Self::summary_update(device.id, inform, interval, now);
+        update.apply_to(&mut device);
+        // A reset device is read again from the top.
+        device.tree_complete &= !inform.bootstrap;
+
+        let mut write = device::Entity::update_many()
+            .col_expr(
+                device::Column::Manufacturer,
+                Expr::value(device.manufacturer.clone()),
+            )
+            .col_expr(
+                device::Column::CwmpVersion,
+                Expr::value(device.cwmp_version.clone()),
+            )
+            .col_expr(
+                device::Column::SoftwareVersion,
+                Expr::value(device.software_version.clone()),
+            )
+            .col_expr(
+                device::Column::HardwareVersion,
+                Expr::value(device.hardware_version.clone()),
+            )
+            .col_expr(
+                device::Column::DataModel,
+                Expr::value(device.data_model.clone()),
+            )
+            .col_expr(
+                device::Column::IpAddress,
+                Expr::value(device.ip_address.clone()),
+            )
+            .col_expr(
+                device::Column::ConnectionRequestUrl,
+                Expr::value(device.connection_request_url.clone()),
+            )
+            .col_expr(device::Column::LastInformAt, Expr::value(now))
+            .col_expr(device::Column::LastBootAt, Expr::value(device.last_boot_at))
+            .col_expr(
+                device::Column::OnlineUntil,
+                Expr::value(device.online_until),
+            )
+            .col_expr(
+                device::Column::TreeComplete,
+                Expr::value(device.tree_complete),
+            )
+            .col_expr(device::Column::InformDigest, Expr::value(digest))
+            .col_expr(
+                device::Column::InformNames,
+                Expr::value(inform_names(&inform.parameters)),
+            )
+            .col_expr(device::Column::InformInterval, Expr::value(interval))
+            .col_expr(
+                device::Column::ParametersVersion,
+                Expr::col(device::Column::ParametersVersion).add(1),
+            );
+        if !carried.is_empty() {
+            write = write.col_expr(
+                device::Column::Parameters,
+                patched_tree(self.kind, patch_json(&carried)),
+            );
+        }
+        let result = write
+            .filter(device::Column::Id.eq(device.id))
+            .exec(&self.db)
+            .await?;
+        if result.rows_affected == 0 {
+            return Ok(None);
+        }
+        self.append_events(device.id, &inform.events, now).await?;
         Ok(Some(InformOutcome::Known {
             device,
             open_tasks: found.open_tasks,
         }))
+    }
+
+    /// A device's first Inform: its row, with the tree the Inform carried. `None` when
+    /// another session registered it a moment ago.
+    async fn register_device(
+        &self,
+        key: &DeviceKey,
+        inform: &InformRecord,
+        digest: String,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InformOutcome>, StoreError> {
+        let tree = inform_tree(inform, now);
+        let interval = inform_interval(&tree);
+        let row = device::ActiveModel {
+            oui: Set(key.oui.clone()),
+            product_class: Set(key.product_class.clone()),
+            serial_number: Set(key.serial_number.clone()),
+            manufacturer: Set(inform.manufacturer.clone()),
+            software_version: Set(inform.software_version.clone()),
+            hardware_version: Set(inform.hardware_version.clone()),
+            data_model: Set(inform.data_model.clone()),
+            ip_address: Set(inform.ip_address.clone()),
+            connection_request_url: Set(inform.connection_request_url.clone()),
+            cwmp_version: Set(inform.cwmp_version.clone()),
+            registered_at: Set(now),
+            last_inform_at: Set(now),
+            last_boot_at: Set(inform.booted.then_some(now)),
+            parameters: Set(write_tree(&tree)),
+            parameters_version: Set(1),
+            tree_complete: Set(false),
+            online_until: Set(Some(deadline_after(interval, now))),
+            inform_digest: Set(Some(digest)),
+            inform_names: Set(Some(inform_names(&inform.parameters))),
+            inform_interval: Set(interval),
+            ..Default::default()
+        };
+        let stored = match row.insert(&self.db).await {
+            Ok(row) => StoredDevice::from(&row),
+            Err(error) if is_unique_violation(&error) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        self.append_events(stored.id, &inform.events, now).await?;
+        Ok(Some(InformOutcome::Registered(stored)))
     }
 
     async fn append_events(
@@ -540,72 +606,6 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(())
-    }
-
-    /// Merges parameters read in a session into the tree; `tree_complete` marks the end of
-    /// a full discovery. Retries when another session wrote the tree in between.
-    pub async fn merge_parameters(
-        &self,
-        device_id: i64,
-        changes: &TreeChanges,
-        tree_complete: bool,
-    ) -> Result<(), StoreError> {
-        if changes.is_empty() && !tree_complete {
-            return Ok(());
-        }
-        for _ in 0..WRITE_ATTEMPTS {
-            let Some(row) = device::Entity::find_by_id(device_id).one(&self.db).await? else {
-                return Ok(());
-            };
-            let mut tree = read_tree(&row.parameters)?;
-            for object in &changes.removed {
-                tree.retain(|name, _| !name.starts_with(object.as_str()));
-            }
-            for (name, update) in &changes.updates {
-                let entry = tree.entry(name.clone()).or_insert_with(|| update.clone());
-                entry.read_at = update.read_at;
-                if update.value.is_some() {
-                    entry.value.clone_from(&update.value);
-                    entry.kind.clone_from(&update.kind);
-                }
-                if update.writable.is_some() {
-                    entry.writable = update.writable;
-                }
-            }
-            let result = device::Entity::update_many()
-                .col_expr(device::Column::Parameters, Expr::value(write_tree(&tree)))
-                .col_expr(
-                    device::Column::ParametersVersion,
-                    Expr::value(row.parameters_version + 1),
-                )
-                .col_expr(
-                    device::Column::TreeComplete,
-                    Expr::value(row.tree_complete || tree_complete),
-                )
-                .col_expr(
-                    device::Column::InformInterval,
-                    Expr::value(inform_interval(&tree)),
-                )
-                // The digest follows what the merge left: a refresh reading the same values
-                // keeps the next Inform on the cheap path, a changed value sends it the full
-                // way (so the tree shows what the device says again).
-                .col_expr(
-                    device::Column::InformDigest,
-                    Expr::value(
-                        row.inform_names
-                            .as_deref()
-                            .and_then(|names| tree_digest(&tree, names.split('\n'))),
-                    ),
-                )
-                .filter(device::Column::Id.eq(device_id))
-                .filter(device::Column::ParametersVersion.eq(row.parameters_version))
-                .exec(&self.db)
-                .await?;
-            if result.rows_affected == 1 {
-                return Ok(());
-            }
-        }
-        Err(StoreError::Contended("parameter tree"))
     }
 
     /// The identity of device `id`, without its summary, tags or tree.

@@ -19,6 +19,7 @@ mod settings;
 mod summary_writer;
 mod synthetic;
 mod tasks;
+mod tree_merge;
 mod users;
 
 pub use api_tokens::{NewApiToken, StoredApiToken};
