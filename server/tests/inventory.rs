@@ -472,6 +472,16 @@ async fn merges_patch_the_tree_field_by_field(backend: Backend) {
     db.cleanup().await;
 }
 
+/// The bundled SQLite is built to plan from the SQL text alone (`.cargo/config.toml`):
+/// without it every `LIMIT ?` query is compiled again on each run.
+#[tokio::test]
+async fn sqlite_plans_do_not_follow_bound_values() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let store = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    assert!(store.has_stable_plans().await.unwrap());
+    db.cleanup().await;
+}
+
 on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
 on_both_databases!(merges_patch_the_tree_field_by_field);
 on_both_databases!(informs_arriving_together_are_each_stored);

@@ -499,27 +499,18 @@ impl CwmpEndpoint {
 
     /// Puts the device's due tasks into the session, in the order they were queued.
     async fn take_due_tasks(&self, live: &mut LiveSession, device_id: i64, now: DateTime<Utc>) {
-        let due = match self
+        let claimed = match self
             .store
-            .due_tasks(device_id, now, TASKS_PER_SESSION)
+            .claim_due_tasks(device_id, now, TASKS_PER_SESSION)
             .await
         {
-            Ok(due) => due,
+            Ok(claimed) => claimed,
             Err(error) => {
-                tracing::error!(%error, device_id, "loading due tasks failed; they wait for the next session");
+                tracing::error!(%error, device_id, "claiming due tasks failed; they wait for the next session");
                 return;
             }
         };
-        for task in due {
-            match self.store.claim_task(&task, now).await {
-                Ok(true) => {}
-                // Another session took it, or a person cancelled it, since it was read.
-                Ok(false) => continue,
-                Err(error) => {
-                    tracing::error!(%error, task_id = task.id, "claiming a task failed; it waits for the next session");
-                    continue;
-                }
-            }
+        for task in claimed {
             match tasks::pending_rpc(&task) {
                 Some(rpc) => {
                     live.task_attempts.insert(task.id, task.attempts);

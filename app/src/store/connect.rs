@@ -84,7 +84,32 @@ impl Store {
             kind,
         };
         store.migrate().await?;
+        if kind == DatabaseKind::Sqlite && !store.has_stable_plans().await? {
+            tracing::warn!(
+                "this SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml): \
+                 every single-row query is compiled again on each run, which costs throughput"
+            );
+        }
         Ok(store)
+    }
+
+    /// Whether SQLite was built with the query planner stability guarantee on (see
+    /// `.cargo/config.toml`); PostgreSQL plans as it always did, so it says true.
+    pub async fn has_stable_plans(&self) -> Result<bool, StoreError> {
+        if self.kind != DatabaseKind::Sqlite {
+            return Ok(true);
+        }
+        let options = self
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await?;
+        Ok(options.iter().any(|row| {
+            row.try_get_by_index::<String>(0)
+                .is_ok_and(|option| option == "ENABLE_QPSG")
+        }))
     }
 
     /// Applies pending migrations. Several instances starting together against one

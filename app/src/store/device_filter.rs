@@ -182,11 +182,14 @@ fn text_test(kind: DatabaseKind, sql: &str, op: Op, value: &Operand) -> (String,
             DatabaseKind::Postgres => (format!("{sql} ~ {placeholder}"), vec![text]),
         },
         (Op::Match, _) => match kind {
-            // GLOB and LIKE are both case-sensitive here, and can use an index.
-            DatabaseKind::Sqlite => (
-                format!("{sql} GLOB {placeholder}"),
-                vec![format!("{}*", escape_glob(&text))],
-            ),
+            // A range in byte order (SQLite's BINARY collation), which an index serves with
+            // the prefix bound: GLOB's index use needs the pattern in the SQL text, and
+            // bound values do not shape plans here (the query planner stability guarantee
+            // is on, see `connect`).
+            DatabaseKind::Sqlite => match prefix_successor(&text) {
+                Some(upper) => (format!("({sql} >= ? AND {sql} < ?)"), vec![text, upper]),
+                None => (format!("{sql} >= ?"), vec![text]),
+            },
             DatabaseKind::Postgres => (
                 format!("{sql} LIKE {placeholder}"),
                 vec![format!("{}%", escape_like(&text))],
@@ -245,16 +248,25 @@ fn parameter_compare(kind: DatabaseKind, name: &str, op: Op, value: &Operand) ->
             Expr::cust_with_values(sql, values)
         }
         _ => {
-            let (test, values) = match kind {
-                DatabaseKind::Sqlite => text_test(kind, &value_sql, op, value),
+            let (test, bound): (String, Vec<String>) = match kind {
+                // Each use of the value expression is followed by one compared value, and
+                // each `?` is its own placeholder: the path is bound before each value.
+                DatabaseKind::Sqlite => {
+                    let (test, values) = text_test(kind, &value_sql, op, value);
+                    let bound = values
+                        .into_iter()
+                        .flat_map(|value| [path.clone(), value])
+                        .collect();
+                    (test, bound)
+                }
                 DatabaseKind::Postgres => {
                     // The path is $1, the compared value $2.
                     let (test, values) = text_test(kind, &value_sql, op, value);
-                    (replace_last_placeholder(&test), values)
+                    let mut bound = vec![path];
+                    bound.extend(values);
+                    (replace_last_placeholder(&test), bound)
                 }
             };
-            let mut bound: Vec<String> = vec![path];
-            bound.extend(values);
             let test = Expr::cust_with_values(test, bound);
             if op == Op::Ne {
                 let missing = match kind {
@@ -283,16 +295,6 @@ fn replace_last_placeholder(test: &str) -> String {
     }
 }
 
-/// Escapes GLOB's special characters: each becomes a one-character class.
-fn escape_glob(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '*' | '?' | '[' => format!("[{c}]"),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
 /// Escapes LIKE's special characters with PostgreSQL's default escape, the backslash.
 fn escape_like(text: &str) -> String {
     text.chars()
@@ -319,7 +321,6 @@ mod tests {
 
     #[test]
     fn patterns_are_escaped() {
-        assert_eq!(escape_glob("a*b?c[d]"), "a[*]b[?]c[[]d]");
         assert_eq!(escape_like("50%_a\\"), "50\\%\\_a\\\\");
         assert_eq!(
             replace_last_placeholder("(x -> $1 ->> 'v') = $1"),

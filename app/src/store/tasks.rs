@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -149,19 +149,20 @@ impl Store {
         Ok(row.id)
     }
 
-    /// Tasks of a device that are due, oldest first: queued ones whose time has come and
-    /// that have not expired, and running ones whose lease ran out. Take each with
-    /// `claim_task` before sending it.
-    pub async fn due_tasks(
+    /// Takes the device's due tasks into a session, oldest first, in one statement: queued
+    /// ones whose time has come and that have not expired, and running ones whose lease ran
+    /// out, become `running` now. Another session claiming at the same time gets none of the
+    /// same (the conditions are checked again on each row as it is updated).
+    pub async fn claim_due_tasks(
         &self,
         device_id: i64,
         now: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<StoredTask>, StoreError> {
         let lease_start = now - chrono::Duration::seconds(RUNNING_LEASE_SECONDS);
-        task::Entity::find()
-            .filter(task::Column::DeviceId.eq(device_id))
-            .filter(
+        let due = Condition::all()
+            .add(task::Column::DeviceId.eq(device_id))
+            .add(
                 Condition::any()
                     .add(
                         Condition::all()
@@ -174,18 +175,34 @@ impl Store {
                             .add(task::Column::UpdatedAt.lt(lease_start)),
                     ),
             )
-            .filter(
+            .add(
                 Condition::any()
                     .add(task::Column::ExpiresAt.is_null())
                     .add(task::Column::ExpiresAt.gt(now)),
-            )
+            );
+        let oldest = task::Entity::find()
+            .select_only()
+            .column(task::Column::Id)
+            .filter(due.clone())
             .order_by_asc(task::Column::Id)
             .limit(limit)
-            .all(&self.db)
+            .into_query();
+        let mut claimed = task::Entity::update_many()
+            .col_expr(
+                task::Column::Status,
+                Expr::value(TaskStatus::Running.as_str()),
+            )
+            .col_expr(task::Column::UpdatedAt, Expr::value(now))
+            .filter(task::Column::Id.in_subquery(oldest))
+            .filter(due)
+            .exec_with_returning(&self.db)
             .await?
             .into_iter()
             .map(StoredTask::try_from)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        // RETURNING follows no order.
+        claimed.sort_by_key(|task| task.id);
+        Ok(claimed)
     }
 
     pub async fn task(&self, id: i64) -> Result<Option<StoredTask>, StoreError> {
@@ -194,27 +211,6 @@ impl Store {
             .await?
             .map(StoredTask::try_from)
             .transpose()
-    }
-
-    /// Marks a due task `running` for this session, unless another session (or a person)
-    /// changed it since it was read; true when this session owns it now.
-    pub async fn claim_task(
-        &self,
-        seen: &StoredTask,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let result = task::Entity::update_many()
-            .col_expr(
-                task::Column::Status,
-                Expr::value(TaskStatus::Running.as_str()),
-            )
-            .col_expr(task::Column::UpdatedAt, Expr::value(now))
-            .filter(task::Column::Id.eq(seen.id))
-            .filter(task::Column::Status.eq(seen.status.as_str()))
-            .filter(task::Column::UpdatedAt.eq(seen.updated_at))
-            .exec(&self.db)
-            .await?;
-        Ok(result.rows_affected == 1)
     }
 
     /// A session ended before the device answered these tasks: they wait for the next one.
