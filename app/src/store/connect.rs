@@ -84,7 +84,7 @@ impl Store {
             kind,
         };
         store.migrate().await?;
-        if kind == DatabaseKind::Sqlite && !store.has_stable_plans().await? {
+        if !store.has_stable_plans().await? {
             tracing::warn!(
                 "this SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml): \
                  every single-row query is compiled again on each run, which costs throughput"

@@ -119,24 +119,26 @@ fn digest_inputs<'a>(names: &'a str, updates: &ParameterTree) -> Option<Vec<&'a 
 }
 
 /// The digest after the merge, from the patch's values and the stored entries of the other
-/// Inform names (`stored`, in the order of `digest_inputs`).
+/// Inform names (`stored`, in the order of `inputs`, as `digest_inputs` gave them).
 fn digest_after(
     names: &str,
     updates: &ParameterTree,
+    inputs: &[&str],
     stored: Vec<Option<StoredParameter>>,
 ) -> Option<String> {
-    let mut merged: ParameterTree = digest_inputs(names, updates)
-        .unwrap_or_default()
-        .into_iter()
+    let names = || names.split('\n').filter(|name| !name.is_empty());
+    let mut merged: ParameterTree = inputs
+        .iter()
         .zip(stored)
-        .filter_map(|(name, entry)| Some((name.to_owned(), entry?)))
+        .filter_map(|(name, entry)| Some(((*name).to_owned(), entry?)))
         .collect();
-    for (name, update) in updates {
-        if update.value.is_some() {
-            merged.insert(name.clone(), update.clone());
+    // Only the Inform's own names: a discovery's patch carries hundreds of others.
+    for name in names() {
+        if let Some(update) = updates.get(name).filter(|p| p.value.is_some()) {
+            merged.insert(name.to_owned(), update.clone());
         }
     }
-    tree_digest(&merged, names.split('\n').filter(|name| !name.is_empty()))
+    tree_digest(&merged, names())
 }
 
 /// A statement that reads the stored entries of `names` as one JSON array (`null` for a
@@ -213,11 +215,10 @@ impl Store {
             let names = head.inform_names.as_deref().unwrap_or_default();
             let digest = match digest_inputs(names, &changes.updates) {
                 None => Follow::Keep,
-                Some(inputs) if inputs.is_empty() => {
-                    Follow::Set(digest_after(names, &changes.updates, Vec::new()))
-                }
                 Some(inputs) => match self.stored_entries(device_id, &inputs).await? {
-                    Some(stored) => Follow::Set(digest_after(names, &changes.updates, stored)),
+                    Some(stored) => {
+                        Follow::Set(digest_after(names, &changes.updates, &inputs, stored))
+                    }
                     // Unreadable names: no digest, so the next Inform takes the full path.
                     None => Follow::Set(None),
                 },
@@ -262,6 +263,10 @@ impl Store {
         device_id: i64,
         names: &[&str],
     ) -> Result<Option<Vec<Option<StoredParameter>>>, StoreError> {
+        // The patch carries every value the digest needs: nothing to ask for.
+        if names.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
         let Some(statement) = read_entries_sql(self.kind, device_id, names) else {
             return Ok(None);
         };
@@ -423,10 +428,10 @@ mod tests {
             ("D.Url", update(Some("http://x"), Some("xsd:string"), None)),
         ]);
         assert_eq!(
-            digest_after(names, &version, stored.clone()),
+            digest_after(names, &version, &["D.Uptime", "D.Url"], stored.clone()),
             tree_digest(&full, names.split('\n'))
         );
-        assert!(digest_after(names, &version, stored).is_some());
+        assert!(digest_after(names, &version, &["D.Uptime", "D.Url"], stored).is_some());
         // A discovery reads every value an Inform carries: the digest comes from the patch.
         let every = tree(&[
             (
@@ -438,11 +443,14 @@ mod tests {
         ]);
         assert_eq!(digest_inputs(names, &every), Some(Vec::new()));
         assert_eq!(
-            digest_after(names, &every, Vec::new()),
+            digest_after(names, &every, &[], Vec::new()),
             tree_digest(&every, names.split('\n'))
         );
         // A stored entry missing: no digest, as `tree_digest` says.
-        assert_eq!(digest_after(names, &version, vec![None, None]), None);
+        assert_eq!(
+            digest_after(names, &version, &["D.Uptime", "D.Url"], vec![None, None]),
+            None
+        );
     }
 
     #[test]
