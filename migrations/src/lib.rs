@@ -2,8 +2,8 @@
 //!
 //! The server applies pending migrations at start; the `migrate` binary does the same by hand
 //! (`up`, `down`, `status`, `fresh`). Every migration must work on SQLite and PostgreSQL, so
-//! they are written with sea-query builders; the one exception (PostgreSQL's byte-order
-//! indexes) says why.
+//! they are written with sea-query builders; the exceptions (PostgreSQL's byte-order
+//! indexes, SQLite's row layout) say why.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -16,6 +16,7 @@ mod m20261124_000006_customer_devices;
 mod m20261124_000007_dashboard;
 mod m20261124_000008_prefix_indexes;
 mod m20261201_000009_inform_digest;
+mod m20261202_000010_tree_last_in_row;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_dashboard::Migration),
             Box::new(m20261124_000008_prefix_indexes::Migration),
             Box::new(m20261201_000009_inform_digest::Migration),
+            Box::new(m20261202_000010_tree_last_in_row::Migration),
         ]
     }
 }

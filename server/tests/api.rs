@@ -503,6 +503,12 @@ async fn bad_input_gets_a_clear_error(backend: Backend) {
         (api.get(&format!("/api/v1/devices/{id}/parameters?path=Device..X")).await, StatusCode::UNPROCESSABLE_ENTITY, Some("path")),
         (api.get("/api/v1/nothing/here").await, StatusCode::NOT_FOUND, None),
         (api.post("/api/v1/devices/999999/tasks", json!({"kind": "reboot"})).await, StatusCode::NOT_FOUND, None),
+        (api.post("/api/v1/devices/999999/tasks", json!({"kind": "get", "names": ["Device."]})).await, StatusCode::NOT_FOUND, None),
+        (
+            api.post("/api/v1/devices/999999/tasks", json!({"kind": "set", "values": [{"name": "Device.X", "value": "1"}]})).await,
+            StatusCode::NOT_FOUND,
+            None,
+        ),
         (api.post(&tasks, json!({"kind": "explode"})).await, StatusCode::UNPROCESSABLE_ENTITY, Some("body")),
         (api.post(&tasks, json!({"kind": "get", "names": ["Device..X"]})).await, StatusCode::UNPROCESSABLE_ENTITY, Some("names[0]")),
         (

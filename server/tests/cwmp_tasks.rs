@@ -42,6 +42,8 @@ async fn queue(store: &Store, id: i64, request: Message) -> i64 {
     tasks::queue(store, id, &request, "test", None, Utc::now())
         .await
         .expect("queue a task")
+        .expect("the device exists")
+        .id
 }
 
 /// A started server and device `index`, registered by its first session.

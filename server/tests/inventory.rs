@@ -482,6 +482,61 @@ async fn sqlite_plans_do_not_follow_bound_values() {
     db.cleanup().await;
 }
 
+/// Migration 10 moves SQLite's tree column to the end of the row, so that a read of the
+/// small columns stops before it; a device stored before it keeps its tree and its events.
+#[tokio::test]
+async fn sqlite_keeps_the_tree_last_in_the_row() {
+    use migrations::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    let raw = Database::connect(&db.url).await.unwrap();
+    Migrator::up(&raw, Some(9)).await.unwrap();
+    let tree = r#"{"Device.DeviceInfo.SoftwareVersion":{"v":"1.0","t":"xsd:string","at":7}}"#;
+    raw.execute_unprepared(&format!(
+        "INSERT INTO device (oui, product_class, serial_number, manufacturer, cwmp_version, \
+         registered_at, last_inform_at, parameters) VALUES ('001122', 'Box', 'OLD1', 'Acme', \
+         'cwmp-1-2', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '{tree}')"
+    ))
+    .await
+    .unwrap();
+    raw.execute_unprepared(
+        "INSERT INTO device_event (device_id, at, code, command_key) \
+         VALUES (1, '2026-01-01T00:00:00Z', '1 BOOT', '')",
+    )
+    .await
+    .unwrap();
+    Migrator::up(&raw, None).await.unwrap();
+
+    let columns = raw
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT name FROM pragma_table_info('device') ORDER BY cid",
+        ))
+        .await
+        .unwrap();
+    let last: String = columns.last().unwrap().try_get_by_index(0).unwrap();
+    assert_eq!(last, "parameters");
+    let events = raw
+        .query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT count(*) FROM device_event",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(events.try_get_by_index::<i64>(0).unwrap(), 1);
+    drop(raw);
+
+    let store = Store::open(&db.url, None).await.unwrap();
+    let tree = store.device_parameters(1).await.unwrap();
+    assert_eq!(
+        tree["Device.DeviceInfo.SoftwareVersion"].value.as_deref(),
+        Some("1.0")
+    );
+    db.cleanup().await;
+}
+
 on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
 on_both_databases!(merges_patch_the_tree_field_by_field);
 on_both_databases!(informs_arriving_together_are_each_stored);

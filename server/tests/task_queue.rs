@@ -49,8 +49,18 @@ async fn due_tasks_are_claimed_once_oldest_first(backend: Backend) {
                 .queue_task(device, "Reboot", "<cwmp:Reboot/>", "test", expires_at, now)
                 .await
                 .unwrap()
+                .expect("the device exists")
+                .id
         }
     };
+    // A device that is not there: the insert says so, and nothing is queued.
+    assert!(
+        store
+            .queue_task(999_999, "Reboot", "<cwmp:Reboot/>", "test", None, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let mut ids = Vec::new();
     for _ in 0..6 {
         ids.push(queue(device, None).await);

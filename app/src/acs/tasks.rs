@@ -25,7 +25,8 @@ pub enum QueueError {
 }
 
 /// Checks a request people or scripts made (`TaskSpec`), queues it for the device and
-/// writes the audit line: the one way the REST API and the portal queue work.
+/// writes the audit line: the one way the REST API and the portal queue work. Returns the
+/// task as queued.
 pub async fn queue_spec(
     services: &Services,
     actor: &Actor,
@@ -33,13 +34,14 @@ pub async fn queue_spec(
     spec: &TaskSpec,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<i64, QueueError> {
-    if services.store.device_key(device_id).await?.is_none() {
-        return Err(QueueError::NoDevice(device_id));
-    }
+) -> Result<StoredTask, QueueError> {
     // Only `set` consults the stored tree (types, read-only parameters): it is the largest
-    // thing a device has, so other kinds do not read it.
+    // thing a device has, so other kinds do not read it. They learn that the device is
+    // missing from the insert; `set` must know before it checks values against the tree.
     let tree = if matches!(spec, TaskSpec::Set { .. }) {
+        if services.store.device_key(device_id).await?.is_none() {
+            return Err(QueueError::NoDevice(device_id));
+        }
         services.store.device_parameters(device_id).await?
     } else {
         Default::default()
@@ -55,7 +57,7 @@ pub async fn queue_spec(
         tree: &tree,
         upload_url: &upload_url,
     })?;
-    let task_id = queue(
+    let task = queue(
         &services.store,
         device_id,
         &request,
@@ -63,7 +65,9 @@ pub async fn queue_spec(
         Some(expires_at),
         now,
     )
-    .await?;
+    .await?
+    .ok_or(QueueError::NoDevice(device_id))?;
+    let task_id = task.id;
     services
         .audit(
             actor,
@@ -74,10 +78,11 @@ pub async fn queue_spec(
         )
         .await?;
     tracing::info!(device_id, task_id, kind = spec.kind(), by = %actor.name, "task queued");
-    Ok(task_id)
+    Ok(task)
 }
 
-/// Queues `request` for the device's next session; returns the task id.
+/// Queues `request` for the device's next session; returns the task, or `None` when there
+/// is no such device.
 pub async fn queue(
     store: &Store,
     device_id: i64,
@@ -85,7 +90,7 @@ pub async fn queue(
     created_by: &str,
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+) -> Result<Option<StoredTask>, StoreError> {
     store
         .queue_task(
             device_id,

@@ -151,7 +151,8 @@ pub async fn queue_and_wake(
             // (`values[0].value`) means nothing to a person.
             QueueError::Invalid(error) => AppError::invalid("value", error.message),
             QueueError::Store(error) => guard::internal(error),
-        })?;
+        })?
+        .id;
     let wake = wake(services, device_id).await;
     Ok(ActionStarted {
         task_id: Some(task_id),

@@ -118,7 +118,8 @@ impl TryFrom<task::Model> for StoredTask {
 }
 
 impl Store {
-    /// Queues a request for a device's next session; returns the task's id.
+    /// Queues a request for a device's next session; returns the task as stored, or `None`
+    /// when there is no such device. The foreign key says so: no read before the insert.
     pub async fn queue_task(
         &self,
         device_id: i64,
@@ -127,8 +128,8 @@ impl Store {
         created_by: &str,
         expires_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        let row = task::ActiveModel {
+    ) -> Result<Option<StoredTask>, StoreError> {
+        let inserted = task::ActiveModel {
             device_id: Set(device_id),
             method: Set(method.to_owned()),
             request: Set(request.to_owned()),
@@ -145,8 +146,19 @@ impl Store {
             ..Default::default()
         }
         .insert(&self.db)
-        .await?;
-        Ok(row.id)
+        .await;
+        match inserted {
+            Ok(row) => StoredTask::try_from(row).map(Some),
+            Err(error)
+                if matches!(
+                    error.sql_err(),
+                    Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Takes the device's due tasks into a session, oldest first, in one statement: queued

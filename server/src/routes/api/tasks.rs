@@ -92,21 +92,18 @@ pub async fn queue(
     .map_or(DEFAULT_EXPIRY_SECONDS, |s| s as i64);
     let now = Utc::now();
     let expires_at = now + chrono::Duration::seconds(expires_in);
-    let task_id =
-        acs_tasks::queue_spec(&services, &caller.actor, device_id, &spec, expires_at, now)
-            .await
-            .map_err(|error| match error {
-                QueueError::NoDevice(id) => {
-                    ApiError::not_found(format!("There is no device {id}."))
-                }
-                QueueError::Invalid(error) => ApiError::invalid(error.field, error.message),
-                QueueError::Store(error) => error.into(),
-            })?;
-    let gone = || ApiError::not_found(format!("Task {task_id} is gone (was its device deleted?)."));
+    let task = acs_tasks::queue_spec(&services, &caller.actor, device_id, &spec, expires_at, now)
+        .await
+        .map_err(|error| match error {
+            QueueError::NoDevice(id) => ApiError::not_found(format!("There is no device {id}.")),
+            QueueError::Invalid(error) => ApiError::invalid(error.field, error.message),
+            QueueError::Store(error) => error.into(),
+        })?;
+    let task_id = task.id;
     let Some(seconds) = wait.filter(|w| *w > 0) else {
-        let task = services.store.task(task_id).await?.ok_or_else(gone)?;
         return Ok(task_answer(task, false));
     };
+    let gone = || ApiError::not_found(format!("Task {task_id} is gone (was its device deleted?)."));
     // Waiting for a result is asking for it now: wake the device. If it cannot be woken the
     // wait still runs (the device may be in a session or about to inform); the answer says
     // what the wake-up met, so a script can tell "slow" from "unreachable".
