@@ -10,8 +10,9 @@
 //! SQLite cannot move a column, so the tree is copied into a new column at the end, the old
 //! one dropped and the new one renamed. The table itself is never dropped: with foreign keys
 //! on, dropping `device` would cascade into its events, tasks and customer links. The copy
-//! rewrites every row (twice the tree's size on disk while it runs, a minute or so per
-//! million devices with 300-parameter trees), in one transaction: it either happens or not.
+//! and the drop each rewrite every row (the trees take twice their space on disk while it
+//! runs; the time at a million devices is not measured yet), in one transaction: it either
+//! happens or not.
 //!
 //! PostgreSQL keeps large values out of line already (TOAST): nothing to do there.
 
