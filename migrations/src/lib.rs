@@ -17,6 +17,7 @@ mod m20261124_000007_dashboard;
 mod m20261124_000008_prefix_indexes;
 mod m20261201_000009_inform_digest;
 mod m20261202_000010_tree_last_in_row;
+mod m20261202_000011_device_presence;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_prefix_indexes::Migration),
             Box::new(m20261201_000009_inform_digest::Migration),
             Box::new(m20261202_000010_tree_last_in_row::Migration),
+            Box::new(m20261202_000011_device_presence::Migration),
         ]
     }
 }

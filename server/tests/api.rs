@@ -399,6 +399,35 @@ async fn devices_are_listed_filtered_paged_and_exported(backend: Backend) {
     expected.reverse();
     assert_eq!(seen, expected);
 
+    // And by last inform (kept in `device_presence`): newest first, each device once.
+    let mut seen = Vec::new();
+    let mut times = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = api
+            .get(&format!(
+                "/api/v1/devices?sort=-last_inform&limit=4&cursor={cursor}"
+            ))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        seen.extend(serials(&page));
+        for device in page.json()["devices"].as_array().unwrap() {
+            let at = device["last_inform_at"].as_str().unwrap();
+            times.push(chrono::DateTime::parse_from_rfc3339(at).unwrap());
+        }
+        match page.json()["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, {
+        let mut all: Vec<String> = (0..6).map(serial).collect();
+        all.sort();
+        all
+    });
+    assert!(times.windows(2).all(|pair| pair[0] >= pair[1]), "{times:?}");
+
     // The query language, on summary fields, tags, online state and parameter values.
     let tr181: Vec<String> = (0..6).step_by(2).map(serial).collect();
     let cases: Vec<(String, Vec<String>)> = vec![
@@ -410,6 +439,8 @@ async fn devices_are_listed_filtered_paged_and_exported(backend: Backend) {
         ("data_model = Device".into(), tr181.clone()),
         ("online = true AND last_inform > -1h".into(), (0..6).map(serial).collect()),
         ("online = false OR registered < 2000-01-01".into(), vec![]),
+        ("online = true AND data_model = Device".into(), tr181.clone()),
+        ("NOT (online = false) AND last_inform > 2000-01-01".into(), (0..6).map(serial).collect()),
         ("Device.DeviceInfo.SoftwareVersion = 1.0.0".into(), tr181.clone()),
         ("Device.ManagementServer.PeriodicInformInterval >= 60 AND Device.ManagementServer.PeriodicInformInterval < 100000".into(), tr181.clone()),
         ("InternetGatewayDevice.DeviceInfo.SoftwareVersion ~ 1.".into(), (1..6).step_by(2).map(serial).collect()),

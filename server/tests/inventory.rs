@@ -534,10 +534,84 @@ async fn sqlite_keeps_the_tree_last_in_the_row() {
         tree["Device.DeviceInfo.SoftwareVersion"].value.as_deref(),
         Some("1.0")
     );
+    // Migration 11 carried its last inform over into `device_presence`.
+    let device = store.device(1).await.unwrap().unwrap().device;
+    assert_eq!(
+        device.last_inform_at.to_rfc3339(),
+        "2026-01-01T00:00:00+00:00"
+    );
+    assert_eq!(device.online_until, None);
+    db.cleanup().await;
+}
+
+/// Migration 11 moves the last inform and the online deadline out of `device` into
+/// `device_presence`: a device stored before keeps both, and going back down brings the
+/// columns back with their values.
+async fn presence_moves_out_of_the_device_row(backend: Backend) {
+    use migrations::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectOptions, ConnectionTrait, Database, Statement};
+
+    let db = TestDb::new(backend).await;
+    let mut options = ConnectOptions::new(db.url.clone());
+    if let Some(schema) = &db.schema {
+        options.set_schema_search_path(schema.clone());
+    }
+    let raw = Database::connect(options).await.unwrap();
+    Migrator::up(&raw, Some(10)).await.unwrap();
+    raw.execute_unprepared(
+        "INSERT INTO device (oui, product_class, serial_number, manufacturer, cwmp_version, \
+         registered_at, last_inform_at, online_until, parameters) VALUES ('001122', 'Box', \
+         'OLD1', 'Acme', 'cwmp-1-2', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', \
+         '2026-01-02T01:00:00Z', '{}')",
+    )
+    .await
+    .unwrap();
+    Migrator::up(&raw, None).await.unwrap();
+
+    let store = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let device = store.device(1).await.unwrap().unwrap().device;
+    assert_eq!(device.last_inform_at, at("2026-01-02T00:00:00Z"));
+    assert_eq!(device.online_until, Some(at("2026-01-02T01:00:00Z")));
+    let online = app::inventory::query::parse("online = true")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store
+            .count_matching_devices(Some(&online), at("2026-01-02T00:30:00Z"))
+            .await
+            .unwrap(),
+        1
+    );
+    drop(store);
+
+    Migrator::down(&raw, Some(1)).await.unwrap();
+    let row = raw
+        .query_one_raw(Statement::from_string(
+            raw.get_database_backend(),
+            "SELECT last_inform_at, online_until FROM device",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let back: (chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>) = (
+        row.try_get_by_index(0).unwrap(),
+        row.try_get_by_index(1).unwrap(),
+    );
+    assert_eq!(
+        back,
+        (at("2026-01-02T00:00:00Z"), Some(at("2026-01-02T01:00:00Z")))
+    );
+    drop(raw);
     db.cleanup().await;
 }
 
 on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
+on_both_databases!(presence_moves_out_of_the_device_row);
 on_both_databases!(merges_patch_the_tree_field_by_field);
 on_both_databases!(informs_arriving_together_are_each_stored);
 on_both_databases!(the_cheap_path_follows_what_tasks_change);

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::{
     Store, StoreError, TaskStatus,
-    entity::{activity_minute, device, fleet_snapshot, task},
+    entity::{activity_minute, device, device_presence, fleet_snapshot, task},
 };
 use crate::{
     events::ActivityCounts,
@@ -117,8 +117,9 @@ impl Store {
         let midnight = now.duration_trunc(Duration::days(1)).unwrap_or(now);
         let devices = || device::Entity::find();
         let total = devices().count(&self.db).await?;
-        let online = devices()
-            .filter(device::Column::OnlineUntil.gte(now))
+        // Presence rows are one per device (deleted with it): counted alone.
+        let online = device_presence::Entity::find()
+            .filter(device_presence::Column::OnlineUntil.gte(now))
             .count(&self.db)
             .await?;
         let new_today = devices()

@@ -5,11 +5,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, IdenStatic,
+    Condition, IdenStatic,
     sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 
-use super::{DatabaseKind, entity::device};
+use super::{
+    DatabaseKind,
+    entity::{device, device_presence},
+};
 use crate::inventory::query::{Comparison, Field, Filter, Op, Operand, SummaryField};
 
 /// The SQL condition `filter` stands for, evaluated at `now` (for ages and "online").
@@ -26,8 +29,65 @@ pub fn condition(filter: &Filter, kind: DatabaseKind, now: DateTime<Utc>) -> Con
     }
 }
 
-pub(super) fn summary_column(field: SummaryField) -> device::Column {
-    match field {
+/// How many of `filter`'s comparisons read the device's presence (last inform, online),
+/// which lives in `device_presence`, and how many in all.
+fn presence_reads(filter: &Filter) -> (usize, usize) {
+    match filter {
+        Filter::And(terms) | Filter::Or(terms) => terms
+            .iter()
+            .map(presence_reads)
+            .fold((0, 0), |(p, n), (q, m)| (p + q, n + m)),
+        Filter::Not(inner) => presence_reads(inner),
+        Filter::Compare(comparison) => {
+            let presence = matches!(
+                comparison.field,
+                Field::Online | Field::Summary(SummaryField::LastInform)
+            );
+            (usize::from(presence), 1)
+        }
+    }
+}
+
+/// Whether `filter` reads the presence table: a query with it must join it.
+pub(super) fn reads_presence(filter: &Filter) -> bool {
+    presence_reads(filter).0 > 0
+}
+
+/// Whether `filter` reads nothing but the presence table: a count can count its rows alone
+/// (one per device).
+pub(super) fn reads_only_presence(filter: &Filter) -> bool {
+    let (presence, all) = presence_reads(filter);
+    presence == all
+}
+
+/// Where a summary field is stored.
+#[derive(Debug, Clone, Copy)]
+enum SummaryColumn {
+    Device(device::Column),
+    Presence(device_presence::Column),
+}
+
+impl SummaryColumn {
+    fn expr(self) -> Expr {
+        match self {
+            SummaryColumn::Device(column) => Expr::col((device::Entity, column)),
+            SummaryColumn::Presence(column) => Expr::col((device_presence::Entity, column)),
+        }
+    }
+
+    /// SQL text of the column, qualified, for custom expressions.
+    fn sql(self) -> String {
+        match self {
+            SummaryColumn::Device(column) => format!("\"device\".\"{}\"", column.as_str()),
+            SummaryColumn::Presence(column) => {
+                format!("\"device_presence\".\"{}\"", column.as_str())
+            }
+        }
+    }
+}
+
+fn summary_column(field: SummaryField) -> SummaryColumn {
+    let column = match field {
         SummaryField::Id => device::Column::Id,
         SummaryField::SerialNumber => device::Column::SerialNumber,
         SummaryField::Oui => device::Column::Oui,
@@ -37,15 +97,13 @@ pub(super) fn summary_column(field: SummaryField) -> device::Column {
         SummaryField::HardwareVersion => device::Column::HardwareVersion,
         SummaryField::IpAddress => device::Column::IpAddress,
         SummaryField::DataModel => device::Column::DataModel,
-        SummaryField::LastInform => device::Column::LastInformAt,
         SummaryField::Registered => device::Column::RegisteredAt,
         SummaryField::LastBoot => device::Column::LastBootAt,
-    }
-}
-
-/// SQL text of a column, qualified, for custom expressions.
-fn column_sql(column: device::Column) -> String {
-    format!("\"device\".\"{}\"", column.as_str())
+        SummaryField::LastInform => {
+            return SummaryColumn::Presence(device_presence::Column::LastInformAt);
+        }
+    };
+    SummaryColumn::Device(column)
 }
 
 fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> SimpleExpr {
@@ -56,11 +114,16 @@ fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> S
                 (op, value),
                 (Op::Eq, Operand::Bool(true)) | (Op::Ne, Operand::Bool(false))
             );
-            let until = device::Column::OnlineUntil;
+            let until = || {
+                Expr::col((
+                    device_presence::Entity,
+                    device_presence::Column::OnlineUntil,
+                ))
+            };
             if wanted {
-                until.gte(now)
+                until().gte(now)
             } else {
-                until.is_null().or(until.lt(now))
+                until().is_null().or(until().lt(now))
             }
         }
         Field::Tag => {
@@ -92,17 +155,15 @@ fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> S
         Field::Summary(summary) => {
             let column = summary_column(*summary);
             match value {
-                Operand::Time(at) => {
-                    ordered(Expr::col((device::Entity, column)), *op, at.resolve(now))
-                }
+                Operand::Time(at) => ordered(column.expr(), *op, at.resolve(now)),
                 Operand::Number { value, .. } if *summary == SummaryField::Id => {
-                    ordered(Expr::col((device::Entity, column)), *op, *value as i64)
+                    ordered(column.expr(), *op, *value as i64)
                 }
                 Operand::Prefix(prefix) if *op == Op::Match && kind == DatabaseKind::Postgres => {
-                    prefix_range(&column_sql(column), prefix)
+                    prefix_range(&column.sql(), prefix)
                 }
                 _ => {
-                    let sql = column_sql(column);
+                    let sql = column.sql();
                     let (test, values) = text_test(kind, &sql, *op, value);
                     let test = Expr::cust_with_values(test, values);
                     if *op == Op::Ne {

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, EntityTrait, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::{
     Store, StoreError, device_filter,
-    devices::{DeviceSummaryRow, StoredDevice},
-    entity::{device, device_tag},
+    devices::{DeviceSummaryRow, StoredDevice, with_presence},
+    entity::{device, device_presence, device_tag},
 };
 use crate::inventory::query::Filter;
 
@@ -51,14 +52,32 @@ impl SortKey {
         }
     }
 
-    fn column(self) -> device::Column {
-        match self {
+    /// The sort column; each has an index ending in the device id.
+    fn column(self) -> Expr {
+        let column = match self {
             SortKey::Id => device::Column::Id,
             SortKey::SerialNumber => device::Column::SerialNumber,
             SortKey::ProductClass => device::Column::ProductClass,
             SortKey::Manufacturer => device::Column::Manufacturer,
-            SortKey::LastInform => device::Column::LastInformAt,
             SortKey::Registered => device::Column::RegisteredAt,
+            SortKey::LastInform => {
+                return Expr::col((
+                    device_presence::Entity,
+                    device_presence::Column::LastInformAt,
+                ));
+            }
+        };
+        Expr::col((device::Entity, column))
+    }
+
+    /// The device id as the sort's index ends in it: `device_presence`'s copy when the sort
+    /// column is there (the join makes them equal), so that the index serves the order.
+    fn tiebreak(self) -> Expr {
+        match self {
+            SortKey::LastInform => {
+                Expr::col((device_presence::Entity, device_presence::Column::DeviceId))
+            }
+            _ => Expr::col((device::Entity, device::Column::Id)),
         }
     }
 }
@@ -214,18 +233,18 @@ impl Store {
         } else {
             Order::Asc
         };
-        let mut select = device::Entity::find();
+        let mut select = with_presence(JoinType::InnerJoin);
         if let Some(filter) = query.filter {
             select = select.filter(device_filter::condition(filter, self.kind, query.now));
         }
         if let Some(cursor) = &query.after {
-            let id = Expr::col((device::Entity, device::Column::Id));
+            let id = sort.key.tiebreak();
             let last = cursor.id;
             let beyond = match (&cursor.value, sort.descending) {
                 (CursorValue::Id, false) => id.gt(last),
                 (CursorValue::Id, true) => id.lt(last),
                 (value, descending) => {
-                    let pair = Expr::tuple([Expr::col((device::Entity, column)), id]);
+                    let pair = Expr::tuple([column.clone(), id]);
                     let start = match value {
                         CursorValue::Text(text) => Expr::val(text.clone()),
                         CursorValue::Time(at) => Expr::val(*at),
@@ -246,7 +265,7 @@ impl Store {
         }
         let limit = query.limit.clamp(1, MAX_PAGE_SIZE);
         let rows = select
-            .order_by(device::Column::Id, order)
+            .order_by(sort.key.tiebreak(), order)
             .limit(limit + 1)
             .into_partial_model::<DeviceSummaryRow>()
             .all(&self.db)
@@ -281,16 +300,36 @@ impl Store {
         filter: Option<&Filter>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let mut select = device::Entity::find();
-        if let Some(filter) = filter {
-            select = select.filter(device_filter::condition(filter, self.kind, now));
-        }
-        Ok(select.count(&self.db).await?)
+        let Some(filter) = filter else {
+            return Ok(device::Entity::find().count(&self.db).await?);
+        };
+        let condition = device_filter::condition(filter, self.kind, now);
+        // The presence table is joined only when read (a count of one table is cheaper),
+        // and counted alone when nothing else is read (it holds one row per device).
+        let count = if device_filter::reads_only_presence(filter) {
+            device_presence::Entity::find()
+                .filter(condition)
+                .count(&self.db)
+                .await?
+        } else if device_filter::reads_presence(filter) {
+            device::Entity::find()
+                .join(JoinType::InnerJoin, device::Relation::Presence.def())
+                .filter(condition)
+                .count(&self.db)
+                .await?
+        } else {
+            device::Entity::find()
+                .filter(condition)
+                .count(&self.db)
+                .await?
+        };
+        Ok(count)
     }
 
     /// One device with its tags, without its tree.
     pub async fn device(&self, id: i64) -> Result<Option<ListedDevice>, StoreError> {
-        let Some(row) = device::Entity::find_by_id(id)
+        let Some(row) = with_presence(JoinType::LeftJoin)
+            .filter(device::Column::Id.eq(id))
             .into_partial_model::<DeviceSummaryRow>()
             .one(&self.db)
             .await?

@@ -2,11 +2,14 @@
 //! from) and with which credentials. Secrets live in their own table and leave it only here.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, EntityTrait, JoinType, QueryOrder, QuerySelect, RelationTrait,
+    sea_query::OnConflict,
+};
 
 use super::{
     Store, StoreError,
-    entity::{connection_request_default, device, device_secret, stun_binding},
+    entity::{connection_request_default, device, device_presence, device_secret, stun_binding},
 };
 use crate::http_auth::Credentials;
 
@@ -43,14 +46,22 @@ impl Store {
                 .select_only()
                 .column(device::Column::ConnectionRequestUrl)
                 .column(device::Column::IpAddress)
-                .column(device::Column::LastInformAt)
+                .column(device_presence::Column::LastInformAt)
                 .column(device::Column::ProductClass)
-                .into_tuple::<(Option<String>, Option<String>, DateTime<Utc>, String)>()
+                .join(JoinType::LeftJoin, device::Relation::Presence.def())
+                .into_tuple::<(
+                    Option<String>,
+                    Option<String>,
+                    Option<DateTime<Utc>>,
+                    String,
+                )>()
                 .one(&self.db)
                 .await?
         else {
             return Ok(None);
         };
+        // Never informed (no presence row): as long ago as can be.
+        let last_inform_at = last_inform_at.unwrap_or(DateTime::UNIX_EPOCH);
         let credentials = device_secret::Entity::find_by_id(device_id)
             .one(&self.db)
             .await?
@@ -91,9 +102,9 @@ impl Store {
         &self,
         device_id: i64,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(device::Entity::find_by_id(device_id)
+        Ok(device_presence::Entity::find_by_id(device_id)
             .select_only()
-            .column(device::Column::LastInformAt)
+            .column(device_presence::Column::LastInformAt)
             .into_tuple::<DateTime<Utc>>()
             .one(&self.db)
             .await?)

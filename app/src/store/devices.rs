@@ -11,15 +11,16 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, PaginatorTrait,
-    PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait, Select,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
     Store, StoreError,
-    entity::{device, device_event},
+    entity::{device, device_event, device_presence},
     is_unique_violation,
     summary_writer::SummaryUpdate,
     tree_merge::{Follow, interval_after, patch_json, patched_tree},
@@ -123,8 +124,9 @@ pub enum InformOutcome {
     Refused,
 }
 
-impl From<&device::Model> for StoredDevice {
-    fn from(row: &device::Model) -> Self {
+impl StoredDevice {
+    /// The device as `row` and its presence say.
+    fn from_row(row: &device::Model, presence: &device_presence::Model) -> Self {
         StoredDevice {
             id: row.id,
             key: DeviceKey {
@@ -140,15 +142,23 @@ impl From<&device::Model> for StoredDevice {
             connection_request_url: row.connection_request_url.clone(),
             cwmp_version: row.cwmp_version.clone(),
             registered_at: row.registered_at,
-            last_inform_at: row.last_inform_at,
+            last_inform_at: presence.last_inform_at,
             last_boot_at: row.last_boot_at,
             tree_complete: row.tree_complete,
-            online_until: row.online_until,
+            online_until: presence.online_until,
         }
     }
 }
 
-/// The device's columns without its tree.
+/// Devices joined to their presence, for reads of the summary (`DeviceSummaryRow`). Lists
+/// join `Inner`, so that a sort by last inform can walk the presence index; reads of one
+/// device join `Left`, so that a device whose presence row is missing still reads (as
+/// never informed; its next Inform writes the row).
+pub(super) fn with_presence(join: JoinType) -> Select<device::Entity> {
+    device::Entity::find().join(join, device::Relation::Presence.def())
+}
+
+/// The device's columns without its tree, with its presence (`with_presence`).
 #[derive(Debug, Clone, DerivePartialModel)]
 #[sea_orm(entity = "device::Entity")]
 pub(super) struct DeviceSummaryRow {
@@ -164,9 +174,15 @@ pub(super) struct DeviceSummaryRow {
     connection_request_url: Option<String>,
     cwmp_version: String,
     registered_at: DateTime<Utc>,
-    last_inform_at: DateTime<Utc>,
+    #[sea_orm(
+        from_expr = "Expr::col((device_presence::Entity, device_presence::Column::LastInformAt))"
+    )]
+    last_inform_at: Option<DateTime<Utc>>,
     last_boot_at: Option<DateTime<Utc>>,
     tree_complete: bool,
+    #[sea_orm(
+        from_expr = "Expr::col((device_presence::Entity, device_presence::Column::OnlineUntil))"
+    )]
     online_until: Option<DateTime<Utc>>,
 }
 
@@ -187,7 +203,7 @@ impl From<DeviceSummaryRow> for StoredDevice {
             connection_request_url: row.connection_request_url,
             cwmp_version: row.cwmp_version,
             registered_at: row.registered_at,
-            last_inform_at: row.last_inform_at,
+            last_inform_at: row.last_inform_at.unwrap_or(row.registered_at),
             last_boot_at: row.last_boot_at,
             tree_complete: row.tree_complete,
             online_until: row.online_until,
@@ -320,6 +336,30 @@ impl FromQueryResult for InformView {
     }
 }
 
+/// Writes a device's presence row, whether or not it has one yet.
+pub(super) async fn write_presence(
+    db: &impl sea_orm::ConnectionTrait,
+    presence: device_presence::Model,
+) -> Result<(), StoreError> {
+    let row = device_presence::ActiveModel {
+        device_id: Set(presence.device_id),
+        last_inform_at: Set(presence.last_inform_at),
+        online_until: Set(presence.online_until),
+    };
+    device_presence::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(device_presence::Column::DeviceId)
+                .update_columns([
+                    device_presence::Column::LastInformAt,
+                    device_presence::Column::OnlineUntil,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// The `device_event` rows of an Inform's (code, command key) events.
 pub(super) fn event_rows(
     device_id: i64,
@@ -356,15 +396,6 @@ const OPEN_TASKS: &str = r#"EXISTS (SELECT 1 FROM "task" WHERE "task"."device_id
 pub(super) const WRITE_ATTEMPTS: usize = 5;
 
 impl Store {
-    async fn device_row(&self, key: &DeviceKey) -> Result<Option<device::Model>, StoreError> {
-        Ok(device::Entity::find()
-            .filter(device::Column::Oui.eq(&key.oui))
-            .filter(device::Column::ProductClass.eq(&key.product_class))
-            .filter(device::Column::SerialNumber.eq(&key.serial_number))
-            .one(&self.db)
-            .await?)
-    }
-
     /// Records an Inform: registers an unknown device (when `register_unknown`), updates the
     /// summary, merges the parameters it carried and appends its events. The tree is never
     /// read: an Inform carries a handful of parameters, patched into it in the database.
@@ -404,7 +435,7 @@ impl Store {
     /// has open tasks: all an Inform needs to read.
     async fn inform_view(&self, key: &DeviceKey) -> Result<Option<InformView>, StoreError> {
         Ok(
-            DeviceSummaryRow::select_cols(device::Entity::find().select_only())
+            DeviceSummaryRow::select_cols(with_presence(JoinType::LeftJoin).select_only())
                 .column(device::Column::InformDigest)
                 .column(device::Column::InformInterval)
                 .expr_as(Expr::cust(OPEN_TASKS), "open_tasks")
@@ -437,6 +468,7 @@ impl Store {
             connection_request_url: inform.connection_request_url.clone(),
             last_boot_at: inform.booted.then_some(now),
             events: inform.events.clone(),
+            device_row_changes: true,
         }
     }
 
@@ -451,7 +483,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<InformOutcome, StoreError> {
         let mut device = StoredDevice::from(found.summary);
-        let update = Self::summary_update(device.id, inform, found.interval, now);
+        let mut update = Self::summary_update(device.id, inform, found.interval, now);
+        update.device_row_changes = update.changes_device_row(&device);
         update.apply_to(&mut device);
         self.summaries.write(update).await?;
         Ok(InformOutcome::Known {
@@ -510,12 +543,7 @@ impl Store {
                 device::Column::ConnectionRequestUrl,
                 Expr::value(device.connection_request_url.clone()),
             )
-            .col_expr(device::Column::LastInformAt, Expr::value(now))
             .col_expr(device::Column::LastBootAt, Expr::value(device.last_boot_at))
-            .col_expr(
-                device::Column::OnlineUntil,
-                Expr::value(device.online_until),
-            )
             .col_expr(
                 device::Column::TreeComplete,
                 Expr::value(device.tree_complete),
@@ -543,6 +571,12 @@ impl Store {
         if result.rows_affected == 0 {
             return Ok(None);
         }
+        let presence = device_presence::Model {
+            device_id: device.id,
+            last_inform_at: now,
+            online_until: device.online_until,
+        };
+        write_presence(&self.db, presence).await?;
         self.append_events(device.id, &inform.events, now).await?;
         Ok(Some(InformOutcome::Known {
             device,
@@ -573,24 +607,38 @@ impl Store {
             connection_request_url: Set(inform.connection_request_url.clone()),
             cwmp_version: Set(inform.cwmp_version.clone()),
             registered_at: Set(now),
-            last_inform_at: Set(now),
             last_boot_at: Set(inform.booted.then_some(now)),
             parameters: Set(write_tree(&tree)),
             parameters_version: Set(1),
             tree_complete: Set(false),
-            online_until: Set(Some(deadline_after(interval, now))),
             inform_digest: Set(Some(digest)),
             inform_names: Set(Some(inform_names(&inform.parameters))),
             inform_interval: Set(interval),
             ..Default::default()
         };
-        let stored = match row.insert(&self.db).await {
-            Ok(row) => StoredDevice::from(&row),
+        // The device, its presence and its events together: lists see only devices with a
+        // presence row.
+        let txn = self.db.begin().await?;
+        let row = match row.insert(&txn).await {
+            Ok(row) => row,
             Err(error) if is_unique_violation(&error) => return Ok(None),
             Err(error) => return Err(error.into()),
         };
-        self.append_events(stored.id, &inform.events, now).await?;
-        Ok(Some(InformOutcome::Registered(stored)))
+        let presence = device_presence::Model {
+            device_id: row.id,
+            last_inform_at: now,
+            online_until: Some(deadline_after(interval, now)),
+        };
+        write_presence(&txn, presence.clone()).await?;
+        if !inform.events.is_empty() {
+            device_event::Entity::insert_many(event_rows(row.id, &inform.events, now))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(Some(InformOutcome::Registered(StoredDevice::from_row(
+            &row, &presence,
+        ))))
     }
 
     async fn append_events(
@@ -626,7 +674,14 @@ impl Store {
     }
 
     pub async fn device_by_key(&self, key: &DeviceKey) -> Result<Option<StoredDevice>, StoreError> {
-        Ok(self.device_row(key).await?.as_ref().map(StoredDevice::from))
+        Ok(with_presence(JoinType::LeftJoin)
+            .filter(device::Column::Oui.eq(&key.oui))
+            .filter(device::Column::ProductClass.eq(&key.product_class))
+            .filter(device::Column::SerialNumber.eq(&key.serial_number))
+            .into_partial_model::<DeviceSummaryRow>()
+            .one(&self.db)
+            .await?
+            .map(StoredDevice::from))
     }
 
     pub async fn device_parameters(&self, device_id: i64) -> Result<ParameterTree, StoreError> {

@@ -1,7 +1,8 @@
 //! Group commit for the summary writes of periodic Informs.
 //!
-//! At scale nearly every session is a periodic Inform that changes nothing but the summary
-//! columns (last inform, online deadline, ...) and adds its events. Written one session at a
+//! At scale nearly every session is a periodic Inform that changes nothing but the device's
+//! presence (last inform, online deadline, in `device_presence`) and adds its events; the
+//! device row itself is written only when the Inform changes something in it. Written one session at a
 //! time, each is its own transaction: a commit (an fsync on PostgreSQL), and on SQLite a
 //! fight for the one write lock. Here one task takes every write that is waiting, commits
 //! them in one transaction, and tells each session when its write is durable. A session
@@ -40,9 +41,21 @@ pub(super) struct SummaryUpdate {
     pub last_boot_at: Option<DateTime<Utc>>,
     /// (code, command key) of each event.
     pub events: Vec<(String, String)>,
+    /// Whether the `device` row changes (`changes_device_row`); its presence always does.
+    pub device_row_changes: bool,
 }
 
 impl SummaryUpdate {
+    /// Whether writing this changes `device`'s row as it stands (`device`, as read), and not
+    /// only its presence.
+    pub fn changes_device_row(&self, device: &StoredDevice) -> bool {
+        let mut after = device.clone();
+        self.apply_to(&mut after);
+        after.last_inform_at = device.last_inform_at;
+        after.online_until = device.online_until;
+        after != *device
+    }
+
     /// The device as it stands once the update is written.
     pub fn apply_to(&self, device: &mut StoredDevice) {
         let keep = |new: &Option<String>, old: &mut Option<String>| {
@@ -67,13 +80,20 @@ impl SummaryUpdate {
         }
     }
 
+    /// The presence row, as its values in the order of `presence_upsert_sql`'s columns.
+    fn presence_values(&self) -> [Value; VALUES_PER_PRESENCE] {
+        [
+            self.device_id.into(),
+            self.last_inform_at.into(),
+            Some(self.online_until).into(),
+        ]
+    }
+
     /// The row update, as its values in the order of `batch_update_sql`'s columns.
     fn values(&self) -> Vec<Value> {
         vec![
             self.manufacturer.clone().into(),
             self.cwmp_version.clone().into(),
-            self.last_inform_at.into(),
-            self.online_until.into(),
             self.software_version.clone().into(),
             self.hardware_version.clone().into(),
             self.data_model.clone().into(),
@@ -85,63 +105,88 @@ impl SummaryUpdate {
     }
 }
 
+/// Values a presence row carries (`SummaryUpdate::presence_values`).
+const VALUES_PER_PRESENCE: usize = 3;
+
 /// Values a row of the batch update carries (`SummaryUpdate::values`).
-const VALUES_PER_ROW: usize = 11;
+const VALUES_PER_ROW: usize = 9;
+
+/// Values an event row carries (device, time, code, command key).
+const VALUES_PER_EVENT: usize = 4;
+
+/// `rows` parenthesised rows of `per_row` placeholders, numbered on from `before`.
+fn placeholder_rows(kind: DatabaseKind, before: usize, rows: usize, per_row: usize) -> String {
+    let mark = |n: usize| match kind {
+        DatabaseKind::Sqlite => format!("?{n}"),
+        DatabaseKind::Postgres => format!("${n}"),
+    };
+    let rows: Vec<String> = (0..rows)
+        .map(|row| {
+            let marks: Vec<String> = (1..=per_row)
+                .map(|n| mark(before + row * per_row + n))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    rows.join(", ")
+}
+
+/// One statement writing `rows` presence rows, whether the device has one yet or not.
+fn presence_upsert_sql(kind: DatabaseKind, before: usize, rows: usize) -> String {
+    format!(
+        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until") VALUES {} ON CONFLICT ("device_id") DO UPDATE SET "last_inform_at" = excluded."last_inform_at", "online_until" = excluded."online_until""#,
+        placeholder_rows(kind, before, rows, VALUES_PER_PRESENCE)
+    )
+}
 
 /// One statement updating `rows` devices: the updates as a VALUES list joined to the table
 /// by id (both databases name its columns `column1`, `column2`, ...). One statement per
 /// batch rather than one per session: on SQLite each statement is a hand-off to the
 /// connection's thread, on PostgreSQL a round trip.
-fn batch_update_sql(kind: DatabaseKind, rows: usize) -> String {
-    let mark = |n: usize| match kind {
-        DatabaseKind::Sqlite => format!("?{n}"),
-        DatabaseKind::Postgres => format!("${n}"),
-    };
-    let values: Vec<String> = (0..rows)
-        .map(|row| {
-            let marks: Vec<String> = (1..=VALUES_PER_ROW)
-                .map(|n| mark(row * VALUES_PER_ROW + n))
-                .collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect();
+fn batch_update_sql(kind: DatabaseKind, before: usize, rows: usize) -> String {
     let kept = |n: usize, column: &str| {
         format!(r#""{column}" = COALESCE(v.column{n}, "device"."{column}")"#)
     };
     format!(
-        r#"UPDATE "device" SET "manufacturer" = v.column1, "cwmp_version" = v.column2, "last_inform_at" = v.column3, "online_until" = v.column4, {}, {}, {}, {}, {}, {} FROM (VALUES {}) AS v WHERE "device"."id" = v.column11"#,
-        kept(5, "software_version"),
-        kept(6, "hardware_version"),
-        kept(7, "data_model"),
-        kept(8, "ip_address"),
-        kept(9, "connection_request_url"),
-        kept(10, "last_boot_at"),
-        values.join(", "),
+        r#"UPDATE "device" SET "manufacturer" = v.column1, "cwmp_version" = v.column2, {}, {}, {}, {}, {}, {} FROM (VALUES {}) AS v WHERE "device"."id" = v.column9"#,
+        kept(3, "software_version"),
+        kept(4, "hardware_version"),
+        kept(5, "data_model"),
+        kept(6, "ip_address"),
+        kept(7, "connection_request_url"),
+        kept(8, "last_boot_at"),
+        placeholder_rows(kind, before, rows, VALUES_PER_ROW),
     )
 }
 
-/// Values an event row carries (device, time, code, command key).
-const VALUES_PER_EVENT: usize = 4;
-
-/// PostgreSQL: the batch's update and its event rows as one statement (a data-modifying
-/// `WITH`), which is atomic by itself: one round trip instead of four (begin, update,
-/// insert, commit). The events are bound after the update's values.
-fn pg_batch_sql(rows: usize, events: usize) -> String {
-    let update = batch_update_sql(DatabaseKind::Postgres, rows);
-    if events == 0 {
-        return update;
+/// PostgreSQL: a batch as one statement, which is atomic by itself: one round trip instead
+/// of five (begin, presence, update, events, commit). The last write is the statement, the
+/// others data-modifying `WITH`s before it (PostgreSQL runs each of them, read or not).
+/// Values are bound presence rows first, then device rows, then events.
+fn pg_batch_sql(presences: usize, rows: usize, events: usize) -> String {
+    let kind = DatabaseKind::Postgres;
+    let mut writes = vec![presence_upsert_sql(kind, 0, presences)];
+    let mut before = presences * VALUES_PER_PRESENCE;
+    if rows > 0 {
+        writes.push(batch_update_sql(kind, before, rows));
+        before += rows * VALUES_PER_ROW;
     }
-    let first = rows * VALUES_PER_ROW;
-    let events: Vec<String> = (0..events)
-        .map(|event| {
-            let at = first + event * VALUES_PER_EVENT;
-            format!("(${}, ${}, ${}, ${})", at + 1, at + 2, at + 3, at + 4)
-        })
+    if events > 0 {
+        writes.push(format!(
+            r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") VALUES {}"#,
+            placeholder_rows(kind, before, events, VALUES_PER_EVENT)
+        ));
+    }
+    let last = writes.pop().unwrap_or_default();
+    if writes.is_empty() {
+        return last;
+    }
+    let before: Vec<String> = writes
+        .iter()
+        .enumerate()
+        .map(|(n, write)| format!(r#""write{}" AS ({write})"#, n + 1))
         .collect();
-    format!(
-        r#"WITH "updated" AS ({update}) INSERT INTO "device_event" ("device_id", "at", "code", "command_key") VALUES {}"#,
-        events.join(", ")
-    )
+    format!("WITH {} {last}", before.join(", "))
 }
 
 /// PostgreSQL takes at most 65,535 bound values in a statement; past this many events a
@@ -230,12 +275,22 @@ async fn write_batch(
             latest.push(update);
         }
     }
+    // Only the rows whose device row changes are updated; every presence is written.
+    let changed: Vec<&SummaryUpdate> = latest
+        .iter()
+        .copied()
+        .filter(|update| update.device_row_changes)
+        .collect();
     let event_count: usize = updates.iter().map(|update| update.events.len()).sum();
     if kind == DatabaseKind::Postgres
         && latest.len() <= MAX_BATCH
         && event_count <= MAX_PG_EVENTS_IN_STATEMENT
     {
-        let mut values: Vec<Value> = latest.iter().flat_map(|update| update.values()).collect();
+        let mut values: Vec<Value> = latest
+            .iter()
+            .flat_map(|update| update.presence_values())
+            .collect();
+        values.extend(changed.iter().flat_map(|update| update.values()));
         for update in updates {
             for (code, command_key) in &update.events {
                 values.extend([
@@ -246,16 +301,25 @@ async fn write_batch(
                 ]);
             }
         }
-        let sql = pg_batch_sql(latest.len(), event_count);
+        let sql = pg_batch_sql(latest.len(), changed.len(), event_count);
         db.execute_raw(Statement::from_sql_and_values(backend, &sql, values))
             .await?;
         return Ok(());
     }
     let txn = db.begin().await?;
-    // At most MAX_BATCH rows of 11 values: under either database's limit on values.
+    // At most MAX_BATCH rows of 9 values: under either database's limit on values.
     for chunk in latest.chunks(MAX_BATCH) {
+        let values: Vec<Value> = chunk
+            .iter()
+            .flat_map(|update| update.presence_values())
+            .collect();
+        let sql = presence_upsert_sql(kind, 0, chunk.len());
+        txn.execute_raw(Statement::from_sql_and_values(backend, &sql, values))
+            .await?;
+    }
+    for chunk in changed.chunks(MAX_BATCH) {
         let values: Vec<Value> = chunk.iter().flat_map(|update| update.values()).collect();
-        let sql = batch_update_sql(kind, chunk.len());
+        let sql = batch_update_sql(kind, 0, chunk.len());
         txn.execute_raw(Statement::from_sql_and_values(backend, &sql, values))
             .await?;
     }
@@ -277,9 +341,8 @@ async fn write_batch(
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_batch_statement_has_one_placeholder_per_value() {
-        let update = SummaryUpdate {
+    fn update() -> SummaryUpdate {
+        SummaryUpdate {
             device_id: 1,
             manufacturer: "M".into(),
             cwmp_version: "cwmp-1-2".into(),
@@ -292,34 +355,93 @@ mod tests {
             connection_request_url: None,
             last_boot_at: None,
             events: Vec::new(),
-        };
+            device_row_changes: true,
+        }
+    }
+
+    #[test]
+    fn each_statement_has_one_placeholder_per_value() {
+        let update = update();
         assert_eq!(update.values().len(), VALUES_PER_ROW);
+        assert_eq!(update.presence_values().len(), VALUES_PER_PRESENCE);
         for kind in [DatabaseKind::Sqlite, DatabaseKind::Postgres] {
-            let sql = batch_update_sql(kind, 3);
             let mark = if kind == DatabaseKind::Sqlite {
                 '?'
             } else {
                 '$'
             };
+            let sql = batch_update_sql(kind, 0, 3);
             assert_eq!(sql.matches(mark).count(), 3 * VALUES_PER_ROW, "{sql}");
-            assert!(sql.contains(&format!("{mark}33)")), "{sql}");
-            assert!(!sql.contains(&format!("{mark}34")), "{sql}");
+            assert!(sql.contains(&format!("{mark}27)")), "{sql}");
+            assert!(!sql.contains(&format!("{mark}28")), "{sql}");
+            let sql = presence_upsert_sql(kind, 0, 2);
+            assert_eq!(sql.matches(mark).count(), 2 * VALUES_PER_PRESENCE, "{sql}");
+            assert!(
+                sql.contains(&format!("({mark}4, {mark}5, {mark}6)")),
+                "{sql}"
+            );
         }
     }
 
     #[test]
-    fn postgres_writes_a_batch_and_its_events_in_one_statement() {
-        let sql = pg_batch_sql(2, 3);
-        assert!(sql.starts_with(r#"WITH "updated" AS (UPDATE"#), "{sql}");
-        assert_eq!(
-            sql.matches('$').count(),
-            2 * VALUES_PER_ROW + 3 * VALUES_PER_EVENT
+    fn postgres_writes_a_batch_in_one_statement() {
+        let sql = pg_batch_sql(3, 2, 3);
+        assert!(
+            sql.starts_with(r#"WITH "write1" AS (INSERT INTO "device_presence""#),
+            "{sql}"
         );
-        assert!(sql.contains("($23, $24, $25, $26)"), "{sql}");
-        assert!(sql.ends_with("($31, $32, $33, $34)"), "{sql}");
+        assert!(sql.contains(r#""write2" AS (UPDATE "device""#), "{sql}");
+        let values = 3 * VALUES_PER_PRESENCE + 2 * VALUES_PER_ROW + 3 * VALUES_PER_EVENT;
+        assert_eq!(sql.matches('$').count(), values);
+        // Presence rows first, then the device rows, then the events.
+        assert!(sql.contains("($7, $8, $9) ON CONFLICT"), "{sql}");
+        assert!(sql.contains("($10, $11,"), "{sql}");
+        assert!(sql.ends_with("($36, $37, $38, $39)"), "{sql}");
+        // Only presence changed and no events: the upsert alone.
         assert_eq!(
-            pg_batch_sql(2, 0),
-            batch_update_sql(DatabaseKind::Postgres, 2)
+            pg_batch_sql(2, 0, 0),
+            presence_upsert_sql(DatabaseKind::Postgres, 0, 2)
         );
+        let sql = pg_batch_sql(2, 0, 1);
+        assert!(
+            sql.contains(r#"AS (INSERT INTO "device_presence""#),
+            "{sql}"
+        );
+        assert!(sql.ends_with(r#"VALUES ($7, $8, $9, $10)"#), "{sql}");
+    }
+
+    #[test]
+    fn only_a_changed_summary_rewrites_the_device_row() {
+        let now = Utc::now();
+        let mut update = update();
+        let device = StoredDevice {
+            id: 1,
+            key: super::super::DeviceKey {
+                oui: "001122".into(),
+                product_class: "Box".into(),
+                serial_number: "S1".into(),
+            },
+            manufacturer: "M".into(),
+            software_version: Some("1.0".into()),
+            hardware_version: None,
+            data_model: None,
+            ip_address: Some("10.0.0.1".into()),
+            connection_request_url: None,
+            cwmp_version: "cwmp-1-2".into(),
+            registered_at: now,
+            last_inform_at: now - chrono::Duration::seconds(600),
+            last_boot_at: None,
+            tree_complete: true,
+            online_until: Some(now),
+        };
+        // A new inform time and deadline alone, or a value the Inform did not carry.
+        assert!(!update.changes_device_row(&device));
+        update.software_version = Some("1.0".into());
+        assert!(!update.changes_device_row(&device));
+        update.software_version = Some("1.1".into());
+        assert!(update.changes_device_row(&device));
+        update.software_version = None;
+        update.last_boot_at = Some(now);
+        assert!(update.changes_device_row(&device));
     }
 }

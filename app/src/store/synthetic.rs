@@ -2,13 +2,15 @@
 //! summary fields and a small parameter tree, inserted in batches through the same entity
 //! (and so the same encodings) the ACS writes with.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{
     Store, StoreError,
     devices::{ParameterTree, StoredParameter},
-    entity::device,
+    entity::{device, device_presence},
 };
 
 /// Rows per INSERT: under SQLite's bound-parameter limit with room to spare.
@@ -47,24 +49,55 @@ impl Store {
             device::Entity::insert_many(rows)
                 .exec_without_returning(&self.db)
                 .await?;
+            // Their presence rows, by the ids the database gave them.
+            let mut presence: HashMap<String, (DateTime<Utc>, DateTime<Utc>)> = (next..batch_end)
+                .map(|n| (synthetic_serial(n), synthetic_presence(n, now)))
+                .collect();
+            let ids: Vec<(i64, String)> = device::Entity::find()
+                .select_only()
+                .column(device::Column::Id)
+                .column(device::Column::SerialNumber)
+                .filter(device::Column::SerialNumber.is_in(presence.keys().cloned()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let rows: Vec<device_presence::ActiveModel> = ids
+                .into_iter()
+                .filter_map(|(id, serial)| {
+                    let (last_inform, online_until) = presence.remove(&serial)?;
+                    Some(device_presence::ActiveModel {
+                        device_id: Set(id),
+                        last_inform_at: Set(last_inform),
+                        online_until: Set(Some(online_until)),
+                    })
+                })
+                .collect();
+            device_presence::Entity::insert_many(rows)
+                .exec_without_returning(&self.db)
+                .await?;
             next = batch_end;
         }
         Ok(())
     }
 }
 
+/// When synthetic device `n` last informed and until when it is online.
+fn synthetic_presence(n: u32, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let last_inform = now - Duration::seconds(i64::from(n % 3_600));
+    // One in ten has been silent for a day: offline.
+    let last_inform = if n % 10 == 9 {
+        last_inform - Duration::days(1)
+    } else {
+        last_inform
+    };
+    (last_inform, last_inform + Duration::seconds(5_460))
+}
+
 fn synthetic_device(n: u32, now: DateTime<Utc>) -> device::ActiveModel {
     let (product_class, manufacturer, root) = SYNTHETIC_CLASSES[(n % 5) as usize];
     let version = SYNTHETIC_VERSIONS[((n / 5) % 4) as usize];
     let ip = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
-    let last_inform = now - Duration::seconds(i64::from(n % 3_600));
-    // One in ten has been silent for a day: offline.
-    let (last_inform, online_until) = if n % 10 == 9 {
-        let silent = last_inform - Duration::days(1);
-        (silent, silent + Duration::seconds(5_460))
-    } else {
-        (last_inform, last_inform + Duration::seconds(5_460))
-    };
+    let (last_inform, _) = synthetic_presence(n, now);
     let read_at = last_inform.timestamp();
     let mut tree = ParameterTree::new();
     let mut put = |name: &str, value: String, kind: &str, writable: bool| {
@@ -159,12 +192,10 @@ fn synthetic_device(n: u32, now: DateTime<Utc>) -> device::ActiveModel {
         connection_request_url: Set(Some(format!("http://{ip}:7547/"))),
         cwmp_version: Set("cwmp-1-2".to_owned()),
         registered_at: Set(now - Duration::days(i64::from(n % 365))),
-        last_inform_at: Set(last_inform),
         last_boot_at: Set(Some(last_inform - Duration::days(3))),
         parameters: Set(serde_json::to_value(&tree).unwrap_or_default()),
         parameters_version: Set(1),
         tree_complete: Set(true),
-        online_until: Set(Some(online_until)),
         inform_digest: Set(None),
         inform_names: Set(None),
         inform_interval: Set(None),

@@ -44,7 +44,7 @@ async fn measure(
     // a freshly seeded one has neither, and its plans and counts would say nothing true.
     let maintenance = match database {
         BenchDatabase::Sqlite => "ANALYZE",
-        BenchDatabase::Postgres => "VACUUM ANALYZE device",
+        BenchDatabase::Postgres => "VACUUM ANALYZE device, device_presence",
     };
     sea_orm::Database::connect(url)
         .await

@@ -16,18 +16,26 @@ pub struct Model {
     pub connection_request_url: Option<String>,
     pub cwmp_version: String,
     pub registered_at: DateTimeUtc,
-    pub last_inform_at: DateTimeUtc,
     pub last_boot_at: Option<DateTimeUtc>,
     pub parameters: Json,
     pub parameters_version: i64,
     pub tree_complete: bool,
-    pub online_until: Option<DateTimeUtc>,
     pub inform_digest: Option<String>,
     pub inform_names: Option<String>,
     pub inform_interval: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// When it last informed (`device_presence`).
+    #[sea_orm(has_one = "super::device_presence::Entity")]
+    Presence,
+}
+
+impl Related<super::device_presence::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Presence.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -11,6 +11,7 @@ pub mod cwmp_credential;
 pub mod device;
 pub mod device_claim_code;
 pub mod device_event;
+pub mod device_presence;
 pub mod device_secret;
 pub mod device_tag;
 pub mod fleet_snapshot;
