@@ -351,6 +351,27 @@ fn serials(reply: &Reply) -> Vec<String> {
         .collect()
 }
 
+/// Every device of the list sorted by `sort`, walked page by page (four to a page).
+async fn every_page(api: &Api, sort: &str) -> Vec<serde_json::Value> {
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = api
+            .get(&format!(
+                "/api/v1/devices?sort={sort}&limit=4&cursor={cursor}"
+            ))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let devices = page.json()["devices"].as_array().cloned();
+        seen.extend(devices.unwrap_or_else(|| panic!("a device page: {}", page.body)));
+        match page.json()["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    seen
+}
+
 fn encode(query: &str) -> String {
     query
         .bytes()
@@ -379,53 +400,31 @@ async fn devices_are_listed_filtered_paged_and_exported(backend: Backend) {
     assert_eq!(reply.json()["tags"], json!(["region:north", "vip"]));
 
     // Paging walks every device once, in order, whatever the page size.
-    let mut seen = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page = api
-            .get(&format!(
-                "/api/v1/devices?sort=-serial_number&limit=4&cursor={cursor}"
-            ))
-            .await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        seen.extend(serials(&page));
-        match page.json()["next_cursor"].as_str() {
-            Some(next) => cursor = next.to_owned(),
-            None => break,
-        }
-    }
+    let serial_of =
+        |device: &serde_json::Value| device["serial_number"].as_str().unwrap().to_owned();
+    let seen: Vec<String> = every_page(api, "-serial_number")
+        .await
+        .iter()
+        .map(serial_of)
+        .collect();
     let mut expected: Vec<String> = (0..6).map(serial).collect();
     expected.sort();
     expected.reverse();
     assert_eq!(seen, expected);
 
     // And by last inform (kept in `device_presence`): newest first, each device once.
-    let mut seen = Vec::new();
-    let mut times = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page = api
-            .get(&format!(
-                "/api/v1/devices?sort=-last_inform&limit=4&cursor={cursor}"
-            ))
-            .await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        seen.extend(serials(&page));
-        for device in page.json()["devices"].as_array().unwrap() {
+    let by_last_inform = every_page(api, "-last_inform").await;
+    let times: Vec<_> = by_last_inform
+        .iter()
+        .map(|device| {
             let at = device["last_inform_at"].as_str().unwrap();
-            times.push(chrono::DateTime::parse_from_rfc3339(at).unwrap());
-        }
-        match page.json()["next_cursor"].as_str() {
-            Some(next) => cursor = next.to_owned(),
-            None => break,
-        }
-    }
+            chrono::DateTime::parse_from_rfc3339(at).unwrap()
+        })
+        .collect();
+    let mut seen: Vec<String> = by_last_inform.iter().map(serial_of).collect();
     seen.sort();
-    assert_eq!(seen, {
-        let mut all: Vec<String> = (0..6).map(serial).collect();
-        all.sort();
-        all
-    });
+    expected.reverse();
+    assert_eq!(seen, expected);
     assert!(times.windows(2).all(|pair| pair[0] >= pair[1]), "{times:?}");
 
     // The query language, on summary fields, tags, online state and parameter values.

@@ -158,6 +158,14 @@ pub(super) fn with_presence(join: JoinType) -> Select<device::Entity> {
     device::Entity::find().join(join, device::Relation::Presence.def())
 }
 
+/// The device whose identity is `key` (served by the unique identity index).
+fn identity_is(key: &DeviceKey) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(device::Column::Oui.eq(&key.oui))
+        .add(device::Column::ProductClass.eq(&key.product_class))
+        .add(device::Column::SerialNumber.eq(&key.serial_number))
+}
+
 /// The device's columns without its tree, with its presence (`with_presence`).
 #[derive(Debug, Clone, DerivePartialModel)]
 #[sea_orm(entity = "device::Entity")]
@@ -439,9 +447,7 @@ impl Store {
                 .column(device::Column::InformDigest)
                 .column(device::Column::InformInterval)
                 .expr_as(Expr::cust(OPEN_TASKS), "open_tasks")
-                .filter(device::Column::Oui.eq(&key.oui))
-                .filter(device::Column::ProductClass.eq(&key.product_class))
-                .filter(device::Column::SerialNumber.eq(&key.serial_number))
+                .filter(identity_is(key))
                 .into_model::<InformView>()
                 .one(&self.db)
                 .await?,
@@ -675,9 +681,7 @@ impl Store {
 
     pub async fn device_by_key(&self, key: &DeviceKey) -> Result<Option<StoredDevice>, StoreError> {
         Ok(with_presence(JoinType::LeftJoin)
-            .filter(device::Column::Oui.eq(&key.oui))
-            .filter(device::Column::ProductClass.eq(&key.product_class))
-            .filter(device::Column::SerialNumber.eq(&key.serial_number))
+            .filter(identity_is(key))
             .into_partial_model::<DeviceSummaryRow>()
             .one(&self.db)
             .await?

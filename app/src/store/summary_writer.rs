@@ -2,9 +2,9 @@
 //!
 //! At scale nearly every session is a periodic Inform that changes nothing but the device's
 //! presence (last inform, online deadline, in `device_presence`) and adds its events; the
-//! device row itself is written only when the Inform changes something in it. Written one session at a
-//! time, each is its own transaction: a commit (an fsync on PostgreSQL), and on SQLite a
-//! fight for the one write lock. Here one task takes every write that is waiting, commits
+//! device row itself is written only when the Inform changes something in it. Written one
+//! session at a time, each is its own transaction: a commit (an fsync on PostgreSQL), and
+//! on SQLite a fight for the one write lock. Here one task takes every write that is waiting, commits
 //! them in one transaction, and tells each session when its write is durable. A session
 //! still answers its Inform only after its write is committed (the device forgets its
 //! events once it has the InformResponse), so nothing is lost that was acknowledged.
