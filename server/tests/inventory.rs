@@ -202,7 +202,9 @@ async fn the_cheap_path_follows_what_tasks_change(backend: Backend) {
 }
 
 /// Periodic Informs arriving together are committed together: every device's own summary
-/// and events are stored, whichever batch carried them.
+/// and events are stored, whichever batch carried them; an unknown device among them (one
+/// whose serial number a known one has, under another product class) is registered, not
+/// taken for that one.
 async fn informs_arriving_together_are_each_stored(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
@@ -227,12 +229,35 @@ async fn informs_arriving_together_are_each_stored(backend: Backend) {
         record.booted = i % 2 == 0;
         informs.spawn(async move { store.record_inform(&key, &record, true, later).await });
     }
-    while let Some(outcome) = informs.join_next().await {
-        assert!(matches!(
-            outcome.unwrap().unwrap(),
-            InformOutcome::Known { .. }
-        ));
+    let stranger = DeviceKey {
+        product_class: "GW2".into(),
+        ..keys[1].clone()
+    };
+    {
+        let (store, key) = (store.clone(), stranger.clone());
+        informs.spawn(async move {
+            store
+                .record_inform(&key, &inform("2.0", &[]), true, later)
+                .await
+        });
     }
+    let (mut known, mut registered) = (0, 0);
+    while let Some(outcome) = informs.join_next().await {
+        match outcome.unwrap().unwrap() {
+            InformOutcome::Known { device, .. } => {
+                assert_ne!(device.key, stranger);
+                known += 1;
+            }
+            InformOutcome::Registered(device) => {
+                assert_eq!(device.key, stranger);
+                registered += 1;
+            }
+            InformOutcome::Refused => panic!("refused"),
+        }
+    }
+    assert_eq!((known, registered), (keys.len(), 1));
+    let stored = store.device_by_key(&stranger).await.unwrap().expect("new");
+    assert_eq!(stored.software_version.as_deref(), Some("2.0"));
     for (i, key) in keys.iter().enumerate() {
         let stored = store.device_by_key(key).await.unwrap().expect("stored");
         assert_eq!(stored.last_inform_at, later, "{key:?}");

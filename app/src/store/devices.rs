@@ -166,10 +166,10 @@ fn identity_is(key: &DeviceKey) -> sea_orm::Condition {
         .add(device::Column::SerialNumber.eq(&key.serial_number))
 }
 
-/// The device's columns without its tree, with its presence (`with_presence`).
+/// The device's own columns without its tree (nor its presence).
 #[derive(Debug, Clone, DerivePartialModel)]
 #[sea_orm(entity = "device::Entity")]
-pub(super) struct DeviceSummaryRow {
+pub(super) struct DeviceColumns {
     id: i64,
     oui: String,
     product_class: String,
@@ -182,12 +182,50 @@ pub(super) struct DeviceSummaryRow {
     connection_request_url: Option<String>,
     cwmp_version: String,
     registered_at: DateTime<Utc>,
+    last_boot_at: Option<DateTime<Utc>>,
+    tree_complete: bool,
+}
+
+impl DeviceColumns {
+    /// The device with the presence given (`None`: never informed, or not read).
+    fn with_presence(
+        self,
+        last_inform_at: Option<DateTime<Utc>>,
+        online_until: Option<DateTime<Utc>>,
+    ) -> StoredDevice {
+        StoredDevice {
+            id: self.id,
+            key: DeviceKey {
+                oui: self.oui,
+                product_class: self.product_class,
+                serial_number: self.serial_number,
+            },
+            manufacturer: self.manufacturer,
+            software_version: self.software_version,
+            hardware_version: self.hardware_version,
+            data_model: self.data_model,
+            ip_address: self.ip_address,
+            connection_request_url: self.connection_request_url,
+            cwmp_version: self.cwmp_version,
+            registered_at: self.registered_at,
+            last_inform_at: last_inform_at.unwrap_or(self.registered_at),
+            last_boot_at: self.last_boot_at,
+            tree_complete: self.tree_complete,
+            online_until,
+        }
+    }
+}
+
+/// The device's columns without its tree, with its presence (`with_presence`).
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "device::Entity")]
+pub(super) struct DeviceSummaryRow {
+    #[sea_orm(nested)]
+    device: DeviceColumns,
     #[sea_orm(
         from_expr = "Expr::col((device_presence::Entity, device_presence::Column::LastInformAt))"
     )]
     last_inform_at: Option<DateTime<Utc>>,
-    last_boot_at: Option<DateTime<Utc>>,
-    tree_complete: bool,
     #[sea_orm(
         from_expr = "Expr::col((device_presence::Entity, device_presence::Column::OnlineUntil))"
     )]
@@ -196,26 +234,8 @@ pub(super) struct DeviceSummaryRow {
 
 impl From<DeviceSummaryRow> for StoredDevice {
     fn from(row: DeviceSummaryRow) -> Self {
-        StoredDevice {
-            id: row.id,
-            key: DeviceKey {
-                oui: row.oui,
-                product_class: row.product_class,
-                serial_number: row.serial_number,
-            },
-            manufacturer: row.manufacturer,
-            software_version: row.software_version,
-            hardware_version: row.hardware_version,
-            data_model: row.data_model,
-            ip_address: row.ip_address,
-            connection_request_url: row.connection_request_url,
-            cwmp_version: row.cwmp_version,
-            registered_at: row.registered_at,
-            last_inform_at: row.last_inform_at.unwrap_or(row.registered_at),
-            last_boot_at: row.last_boot_at,
-            tree_complete: row.tree_complete,
-            online_until: row.online_until,
-        }
+        row.device
+            .with_presence(row.last_inform_at, row.online_until)
     }
 }
 
@@ -325,9 +345,11 @@ fn digest_of<'a>(triples: impl Iterator<Item = (&'a str, &'a str, &'a str)>) -> 
 }
 
 /// A device's summary with what the cheap path of an Inform needs: the digest of the last
-/// Inform's values, the periodic interval, and whether any task is open.
+/// Inform's values, the periodic interval, and whether any task is open. Not its presence:
+/// the Inform replaces it, and joining the table every Inform rewrites was a good part of
+/// this read's cost on PostgreSQL.
 struct InformView {
-    summary: DeviceSummaryRow,
+    summary: DeviceColumns,
     digest: Option<String>,
     interval: Option<i64>,
     open_tasks: bool,
@@ -336,7 +358,7 @@ struct InformView {
 impl FromQueryResult for InformView {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
         Ok(InformView {
-            summary: DeviceSummaryRow::from_query_result(row, prefix)?,
+            summary: DeviceColumns::from_query_result(row, prefix)?,
             digest: row.try_get(prefix, "inform_digest")?,
             interval: row.try_get(prefix, "inform_interval")?,
             open_tasks: row.try_get(prefix, "open_tasks")?,
@@ -443,7 +465,7 @@ impl Store {
     /// has open tasks: all an Inform needs to read.
     async fn inform_view(&self, key: &DeviceKey) -> Result<Option<InformView>, StoreError> {
         Ok(
-            DeviceSummaryRow::select_cols(with_presence(JoinType::LeftJoin).select_only())
+            DeviceColumns::select_cols(device::Entity::find().select_only())
                 .column(device::Column::InformDigest)
                 .column(device::Column::InformInterval)
                 .expr_as(Expr::cust(OPEN_TASKS), "open_tasks")
@@ -488,7 +510,8 @@ impl Store {
         inform: &InformRecord,
         now: DateTime<Utc>,
     ) -> Result<InformOutcome, StoreError> {
-        let mut device = StoredDevice::from(found.summary);
+        // Its presence is this Inform's (`apply_to`), so it was not read.
+        let mut device = found.summary.with_presence(None, None);
         let mut update = Self::summary_update(device.id, inform, found.interval, now);
         update.device_row_changes = update.changes_device_row(&device);
         update.apply_to(&mut device);
@@ -514,7 +537,7 @@ impl Store {
             Follow::Set(interval) => interval,
             Follow::Keep => found.interval,
         };
-        let mut device = StoredDevice::from(found.summary);
+        let mut device = found.summary.with_presence(None, None);
         let update = Self::summary_update(device.id, inform, interval, now);
         update.apply_to(&mut device);
         // A reset device is read again from the top.
