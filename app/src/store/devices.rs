@@ -187,8 +187,8 @@ pub(super) struct DeviceColumns {
 }
 
 impl DeviceColumns {
-    /// The device with the presence given (`None`: never informed, or not read).
-    fn with_presence(
+    /// The device, with the presence given (`None`: never informed, or not read).
+    fn into_device(
         self,
         last_inform_at: Option<DateTime<Utc>>,
         online_until: Option<DateTime<Utc>>,
@@ -234,8 +234,7 @@ pub(super) struct DeviceSummaryRow {
 
 impl From<DeviceSummaryRow> for StoredDevice {
     fn from(row: DeviceSummaryRow) -> Self {
-        row.device
-            .with_presence(row.last_inform_at, row.online_until)
+        row.device.into_device(row.last_inform_at, row.online_until)
     }
 }
 
@@ -346,8 +345,8 @@ fn digest_of<'a>(triples: impl Iterator<Item = (&'a str, &'a str, &'a str)>) -> 
 
 /// A device's summary with what the cheap path of an Inform needs: the digest of the last
 /// Inform's values, the periodic interval, and whether any task is open. Not its presence:
-/// the Inform replaces it, and joining the table every Inform rewrites was a good part of
-/// this read's cost on PostgreSQL.
+/// the Inform replaces it, so the read leaves out the join to the table every Inform
+/// rewrites.
 struct InformView {
     summary: DeviceColumns,
     digest: Option<String>,
@@ -511,7 +510,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<InformOutcome, StoreError> {
         // Its presence is this Inform's (`apply_to`), so it was not read.
-        let mut device = found.summary.with_presence(None, None);
+        let mut device = found.summary.into_device(None, None);
         let mut update = Self::summary_update(device.id, inform, found.interval, now);
         update.device_row_changes = update.changes_device_row(&device);
         update.apply_to(&mut device);
@@ -537,7 +536,7 @@ impl Store {
             Follow::Set(interval) => interval,
             Follow::Keep => found.interval,
         };
-        let mut device = found.summary.with_presence(None, None);
+        let mut device = found.summary.into_device(None, None);
         let update = Self::summary_update(device.id, inform, interval, now);
         update.apply_to(&mut device);
         // A reset device is read again from the top.
