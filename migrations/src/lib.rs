@@ -18,6 +18,7 @@ mod m20261124_000008_prefix_indexes;
 mod m20261201_000009_inform_digest;
 mod m20261202_000010_tree_last_in_row;
 mod m20261202_000011_device_presence;
+mod m20261203_000012_indexed_parameter;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_inform_digest::Migration),
             Box::new(m20261202_000010_tree_last_in_row::Migration),
             Box::new(m20261202_000011_device_presence::Migration),
+            Box::new(m20261203_000012_indexed_parameter::Migration),
         ]
     }
 }

@@ -614,7 +614,9 @@ async fn presence_moves_out_of_the_device_row(backend: Backend) {
     );
     drop(store);
 
-    Migrator::down(&raw, Some(1)).await.unwrap();
+    // Down to 10: the migrations after 11 first.
+    let after_eleven = Migrator::migrations().len() as u32 - 11;
+    Migrator::down(&raw, Some(after_eleven + 1)).await.unwrap();
     let row = raw
         .query_one_raw(Statement::from_string(
             raw.get_database_backend(),
@@ -640,3 +642,180 @@ on_both_databases!(presence_moves_out_of_the_device_row);
 on_both_databases!(merges_patch_the_tree_field_by_field);
 on_both_databases!(informs_arriving_together_are_each_stored);
 on_both_databases!(the_cheap_path_follows_what_tasks_change);
+
+/// The serial numbers of the devices `query` finds, sorted, and whether their count agrees.
+async fn found(store: &Store, query: &str) -> Vec<String> {
+    use app::store::{DeviceQuery, DeviceSort};
+    let filter = app::inventory::query::parse(query).unwrap().unwrap();
+    let now = Utc::now();
+    let page = store
+        .list_devices(&DeviceQuery {
+            filter: Some(&filter),
+            sort: DeviceSort::default(),
+            after: None,
+            limit: 100,
+            now,
+        })
+        .await
+        .unwrap();
+    let mut serials: Vec<String> = page
+        .devices
+        .iter()
+        .map(|listed| listed.device.key.serial_number.clone())
+        .collect();
+    serials.sort();
+    let count = store
+        .count_matching_devices(Some(&filter), now)
+        .await
+        .unwrap();
+    assert_eq!(count, serials.len() as u64, "{query}: count and list agree");
+    serials
+}
+
+/// Each query with the devices it must find, through the index and through the trees.
+async fn assert_searches(store: &Store, cases: &[(&str, &[&str])]) {
+    for (query, wanted) in cases {
+        for index in [true, false] {
+            store.use_parameter_index(index);
+            assert_eq!(
+                found(store, query).await,
+                *wanted,
+                "{query} (index read: {index})"
+            );
+        }
+    }
+    store.use_parameter_index(true);
+}
+
+const WAN_IP: &str = "Device.IP.Interface.1.IPv4Address.1.IPAddress";
+const SSID: &str = "Device.WiFi.SSID.1.SSID";
+
+async fn indexed_rows(store: &Store) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            store.connection().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM indexed_parameter",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+/// Searches on the indexed parameters (`store::INDEXED_PARAMETERS`) read `indexed_parameter`,
+/// which every write of a tree keeps in step: a registration, an Inform with a new value, a
+/// merge, a merge that deletes an object, a deleted device. Each answer is the one reading
+/// the trees gives. A database whose devices were stored before the index is filled in the
+/// background, and searches read the trees until then.
+async fn searches_on_indexed_parameters_follow_the_tree(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    assert!(
+        store.parameter_index_ready(),
+        "an empty database is ready at once"
+    );
+    let key = |serial: &str| DeviceKey {
+        oui: "00D09E".into(),
+        product_class: "GW".into(),
+        serial_number: serial.into(),
+    };
+    let start = Utc::now();
+    let with_address = |address| inform("1.0", &[(WAN_IP, address)]);
+    let a = record(&store, &key("A"), &with_address("198.51.100.1"), start).await;
+    let b = record(&store, &key("B"), &with_address("198.51.100.2"), start).await;
+    record(&store, &key("C"), &inform("1.0", &[]), start).await;
+    let t = start.timestamp();
+    for (device, ssid) in [(&a, "10"), (&b, "9")] {
+        store
+            .merge_parameters(
+                device.id,
+                &updates(&[(
+                    SSID,
+                    parameter(Some(ssid), Some("xsd:string"), Some(true), t),
+                )]),
+                true,
+            )
+            .await
+            .unwrap();
+    }
+    let ip_a = format!("{WAN_IP} = 198.51.100.1");
+    let ip_not_a = format!("{WAN_IP} != 198.51.100.1");
+    let ip_prefix = format!("{WAN_IP} ~ 198.51.100.");
+    let ip_pattern = format!("{WAN_IP} ~ \"/[.]2$/\"");
+    let ip_a_or_ssid = format!("{WAN_IP} = 198.51.100.1 OR {SSID} = 9");
+    let ssid_number = format!("{SSID} > 9");
+    let ssid_text = format!("{SSID} = 9 AND product_class = GW");
+    assert_searches(
+        &store,
+        &[
+            (&ip_a, &["A"]),
+            (&ip_not_a, &["B", "C"]),
+            (&ip_prefix, &["A", "B"]),
+            (&ip_pattern, &["B"]),
+            (&ip_a_or_ssid, &["A", "B"]),
+            (&ssid_number, &["A"]),
+            (&ssid_text, &["B"]),
+        ],
+    )
+    .await;
+
+    // A's next Inform carries a new address: the old one finds nobody.
+    let later = start + Duration::seconds(60);
+    record(
+        &store,
+        &key("A"),
+        &inform("1.0", &[(WAN_IP, "203.0.113.5")]),
+        later,
+    )
+    .await;
+    let ip_new = format!("{WAN_IP} = 203.0.113.5");
+    assert_searches(&store, &[(&ip_a, &[]), (&ip_new, &["A"])]).await;
+
+    // B's SSID object is deleted: its tree is written again, and so are its rows.
+    let removal = TreeChanges {
+        updates: Default::default(),
+        removed: vec!["Device.WiFi.SSID.1.".to_owned()],
+    };
+    store.merge_parameters(b.id, &removal, false).await.unwrap();
+    let ssid_any = format!("{SSID} ~ \"/./\"");
+    assert_searches(&store, &[(&ssid_text, &[]), (&ssid_any, &["A"])]).await;
+
+    // A deleted device takes its rows along (A: address and SSID; B: address).
+    assert_eq!(indexed_rows(&store).await, 3);
+    assert!(store.delete_device(a.id).await.unwrap());
+    assert_eq!(indexed_rows(&store).await, 1);
+
+    // Devices stored before the index: the rows and the note that it was filled are gone,
+    // as after the migration on a database in use. Two instances start: both fill or wait,
+    // and both then find what the trees say.
+    {
+        use sea_orm::ConnectionTrait;
+        let raw = store.connection();
+        raw.execute_unprepared("DELETE FROM indexed_parameter")
+            .await
+            .unwrap();
+        raw.execute_unprepared("DELETE FROM setting WHERE key = 'parameter_index'")
+            .await
+            .unwrap();
+    }
+    drop(store);
+    let first = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let second = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let ip_b = format!("{WAN_IP} = 198.51.100.2");
+    for store in [&first, &second] {
+        // Before the fill ends, searches read the trees: the answer is whole already.
+        assert_eq!(found(store, &ip_b).await, ["B"]);
+        let waiting = std::time::Instant::now();
+        while !store.parameter_index_ready() {
+            assert!(waiting.elapsed().as_secs() < 60, "the index is filled");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_searches(store, &[(&ip_b, &["B"]), (&ip_new, &[])]).await;
+    }
+    assert_eq!(indexed_rows(&first).await, 1);
+    db.cleanup().await;
+}
+
+on_both_databases!(searches_on_indexed_parameters_follow_the_tree);

@@ -82,8 +82,10 @@ impl Store {
             summaries: super::summary_writer::SummaryWriter::start(db.clone(), kind),
             db,
             kind,
+            parameter_index: Default::default(),
         };
         store.migrate().await?;
+        store.prepare_parameter_index().await?;
         if !store.has_stable_plans().await? {
             tracing::warn!(
                 "this SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml): \

@@ -1,7 +1,8 @@
 //! Turns a device query (`inventory::query::Filter`) into a SQL condition for SQLite or
 //! PostgreSQL. Summary fields are indexed columns; tags and customers are an indexed EXISTS;
-//! parameter values are read out of the JSON tree (`json_extract` / `->>`). Values are always
-//! bound, never spliced into the SQL.
+//! the values of the indexed parameters (`parameter_index`) an indexed IN; other parameter
+//! values are read out of the JSON tree (`json_extract` / `->>`). Values are always bound,
+//! never spliced into the SQL.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -9,23 +10,33 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 
+use super::parameter_index::is_indexed;
 use super::{
     DatabaseKind,
     entity::{device, device_presence},
 };
 use crate::inventory::query::{Comparison, Field, Filter, Op, Operand, SummaryField};
 
-/// The SQL condition `filter` stands for, evaluated at `now` (for ages and "online").
-pub fn condition(filter: &Filter, kind: DatabaseKind, now: DateTime<Utc>) -> Condition {
+/// How a query is evaluated: on which database, at what time (for ages and "online"), and
+/// whether the parameter index may be read (it is filled).
+#[derive(Debug, Clone, Copy)]
+pub struct Evaluation {
+    pub kind: DatabaseKind,
+    pub now: DateTime<Utc>,
+    pub index_ready: bool,
+}
+
+/// The SQL condition `filter` stands for.
+pub fn condition(filter: &Filter, at: Evaluation) -> Condition {
     match filter {
-        Filter::And(terms) => terms.iter().fold(Condition::all(), |all, term| {
-            all.add(condition(term, kind, now))
-        }),
-        Filter::Or(terms) => terms.iter().fold(Condition::any(), |any, term| {
-            any.add(condition(term, kind, now))
-        }),
-        Filter::Not(inner) => condition(inner, kind, now).not(),
-        Filter::Compare(comparison) => Condition::all().add(compare(comparison, kind, now)),
+        Filter::And(terms) => terms
+            .iter()
+            .fold(Condition::all(), |all, term| all.add(condition(term, at))),
+        Filter::Or(terms) => terms
+            .iter()
+            .fold(Condition::any(), |any, term| any.add(condition(term, at))),
+        Filter::Not(inner) => condition(inner, at).not(),
+        Filter::Compare(comparison) => Condition::all().add(compare(comparison, at)),
     }
 }
 
@@ -106,7 +117,8 @@ fn summary_column(field: SummaryField) -> SummaryColumn {
     SummaryColumn::Device(column)
 }
 
-fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> SimpleExpr {
+fn compare(comparison: &Comparison, at: Evaluation) -> SimpleExpr {
+    let Evaluation { kind, now, .. } = at;
     let Comparison { field, op, value } = comparison;
     match field {
         Field::Online => {
@@ -174,7 +186,79 @@ fn compare(comparison: &Comparison, kind: DatabaseKind, now: DateTime<Utc>) -> S
                 }
             }
         }
+        Field::Parameter(name) if at.index_ready && is_indexed(name) => {
+            indexed_compare(kind, name, *op, value)
+        }
         Field::Parameter(name) => parameter_compare(kind, name, *op, value),
+    }
+}
+
+/// An indexed parameter's value compared, through `indexed_parameter`: the devices whose
+/// row passes the test (by the (name, value) index), or for `!=` all the others (those
+/// without the parameter included, as when the tree is read).
+fn indexed_compare(kind: DatabaseKind, name: &str, op: Op, value: &Operand) -> SimpleExpr {
+    const VALUE: &str = "\"indexed_parameter\".\"value\"";
+    // The name is the first bound value, the test's come after it. Text compares in byte
+    // order here (the column's collation on PostgreSQL), as SQLite compares it anyway.
+    let (test, values): (String, Vec<sea_orm::Value>) = match (op, value) {
+        (Op::Lt | Op::Le | Op::Gt | Op::Ge, Operand::Number { value: number, .. }) => {
+            (numeric_test(kind, VALUE, op), vec![(*number).into()])
+        }
+        (Op::Match, Operand::Prefix(prefix)) => {
+            // The column compares in byte order on both databases: a range the index serves.
+            let (test, bounds) = match (kind, prefix_successor(prefix)) {
+                (DatabaseKind::Sqlite, Some(upper)) => (
+                    format!("{VALUE} >= ? AND {VALUE} < ?"),
+                    vec![prefix.clone(), upper],
+                ),
+                (DatabaseKind::Sqlite, None) => (format!("{VALUE} >= ?"), vec![prefix.clone()]),
+                (DatabaseKind::Postgres, Some(upper)) => (
+                    format!("{VALUE} >= $2 AND {VALUE} < $3"),
+                    vec![prefix.clone(), upper],
+                ),
+                (DatabaseKind::Postgres, None) => (format!("{VALUE} >= $2"), vec![prefix.clone()]),
+            };
+            (test, bounds.into_iter().map(Into::into).collect())
+        }
+        _ => {
+            // `!=` is the complement of `=` below.
+            let inner_op = if op == Op::Ne { Op::Eq } else { op };
+            let (test, values) = text_test(kind, VALUE, inner_op, value);
+            let test = match kind {
+                DatabaseKind::Sqlite => test,
+                DatabaseKind::Postgres => replace_last_placeholder(&test),
+            };
+            (test, values.into_iter().map(Into::into).collect())
+        }
+    };
+    let membership = if op == Op::Ne { "NOT IN" } else { "IN" };
+    let name_mark = match kind {
+        DatabaseKind::Sqlite => "?",
+        DatabaseKind::Postgres => "$1",
+    };
+    let mut bound: Vec<sea_orm::Value> = vec![name.to_owned().into()];
+    bound.extend(values);
+    Expr::cust_with_values(
+        format!(
+            "\"device\".\"id\" {membership} (SELECT \"indexed_parameter\".\"device_id\" FROM \"indexed_parameter\" WHERE \"indexed_parameter\".\"name\" = {name_mark} AND {test})"
+        ),
+        bound,
+    )
+}
+
+/// `value_sql op number` with the text compared as a number; text that is not a number
+/// never matches. The number is the last placeholder (`$2` on PostgreSQL: the value
+/// expression's own argument, or the parameter name, is `$1`).
+fn numeric_test(kind: DatabaseKind, value_sql: &str, op: Op) -> String {
+    match kind {
+        DatabaseKind::Sqlite => format!(
+            "(CASE WHEN {value_sql} GLOB '[0-9]*' OR {value_sql} GLOB '-[0-9]*' THEN CAST({value_sql} AS REAL) END) {} ?",
+            op.symbol()
+        ),
+        DatabaseKind::Postgres => format!(
+            "(CASE WHEN {value_sql} ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN ({value_sql})::double precision END) {} $2",
+            op.symbol()
+        ),
     }
 }
 
@@ -286,16 +370,7 @@ fn parameter_compare(kind: DatabaseKind, name: &str, op: Op, value: &Operand) ->
     match (op, value) {
         (Op::Lt | Op::Le | Op::Gt | Op::Ge, Operand::Number { value: number, .. }) => {
             // Numbers compare as numbers; text that is not a number never matches.
-            let sql = match kind {
-                DatabaseKind::Sqlite => format!(
-                    "(CASE WHEN {value_sql} GLOB '[0-9]*' OR {value_sql} GLOB '-[0-9]*' THEN CAST({value_sql} AS REAL) END) {} ?",
-                    op.symbol()
-                ),
-                DatabaseKind::Postgres => format!(
-                    "(CASE WHEN {value_sql} ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN ({value_sql})::double precision END) {} $2",
-                    op.symbol()
-                ),
-            };
+            let sql = numeric_test(kind, &value_sql, op);
             let values: Vec<sea_orm::Value> = match kind {
                 // Each `?` is its own placeholder: the path is bound once per use.
                 DatabaseKind::Sqlite => vec![

@@ -224,6 +224,15 @@ pub fn is_tag(tag: &str) -> bool {
 }
 
 impl Store {
+    /// How a query is evaluated now on this store.
+    fn evaluation(&self, now: DateTime<Utc>) -> device_filter::Evaluation {
+        device_filter::Evaluation {
+            kind: self.kind,
+            now,
+            index_ready: self.parameter_index.is_ready(),
+        }
+    }
+
     /// One page of devices matching the query, in the sort order, after the cursor.
     pub async fn list_devices(&self, query: &DeviceQuery<'_>) -> Result<DevicePage, StoreError> {
         let sort = query.sort;
@@ -235,7 +244,7 @@ impl Store {
         };
         let mut select = with_presence(JoinType::InnerJoin);
         if let Some(filter) = query.filter {
-            select = select.filter(device_filter::condition(filter, self.kind, query.now));
+            select = select.filter(device_filter::condition(filter, self.evaluation(query.now)));
         }
         if let Some(cursor) = &query.after {
             let id = sort.key.tiebreak();
@@ -303,7 +312,7 @@ impl Store {
         let Some(filter) = filter else {
             return Ok(device::Entity::find().count(&self.db).await?);
         };
-        let condition = device_filter::condition(filter, self.kind, now);
+        let condition = device_filter::condition(filter, self.evaluation(now));
         // The presence table is joined only when read (a count of one table is cheaper),
         // and counted alone when nothing else is read (it holds one row per device).
         let count = if device_filter::reads_only_presence(filter) {

@@ -22,6 +22,7 @@ use super::{
     Store, StoreError,
     entity::{device, device_event, device_presence},
     is_unique_violation,
+    parameter_index::IndexChanges,
     summary_writer::SummaryUpdate,
     tree_merge::{Follow, interval_after, patch_json, patched_tree},
 };
@@ -522,8 +523,9 @@ impl Store {
     }
 
     /// An Inform of a known device with other values than its last (or a BOOTSTRAP): the
-    /// summary, and the parameters it carried patched into the tree, in one statement.
-    /// `None` when the device was deleted meanwhile.
+    /// summary, and the parameters it carried patched into the tree, in one statement (in a
+    /// transaction with the rows of the indexed ones, when it carried any). `None` when the
+    /// device was deleted meanwhile.
     async fn record_changed_inform(
         &self,
         found: InformView,
@@ -592,11 +594,9 @@ impl Store {
                 patched_tree(self.kind, patch_json(&carried)),
             );
         }
-        let result = write
-            .filter(device::Column::Id.eq(device.id))
-            .exec(&self.db)
-            .await?;
-        if result.rows_affected == 0 {
+        let index = IndexChanges::of_patch(&carried);
+        let write = write.filter(device::Column::Id.eq(device.id));
+        if self.update_tree(write, device.id, &index).await? == 0 {
             return Ok(None);
         }
         let presence = device_presence::Model {
@@ -652,6 +652,7 @@ impl Store {
             Err(error) if is_unique_violation(&error) => return Ok(None),
             Err(error) => return Err(error.into()),
         };
+        IndexChanges::of_patch(&tree).apply(&txn, row.id).await?;
         let presence = device_presence::Model {
             device_id: row.id,
             last_inform_at: now,

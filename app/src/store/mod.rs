@@ -15,6 +15,7 @@ mod device_secrets;
 mod devices;
 mod entity;
 mod files;
+mod parameter_index;
 mod settings;
 mod summary_writer;
 mod synthetic;
@@ -37,6 +38,7 @@ pub use devices::{
     TreeChanges, online_deadline,
 };
 pub use files::StoredFileInfo;
+pub use parameter_index::{INDEXED_PARAMETERS, is_indexed};
 pub use synthetic::{SYNTHETIC_CLASSES, SYNTHETIC_VERSIONS, synthetic_serial};
 pub use tasks::{StoredTask, TaskFilter, TaskStatus};
 pub use users::{NewUser, StoredUser};
@@ -78,6 +80,8 @@ pub struct Store {
     kind: DatabaseKind,
     /// Periodic Informs' summary writes, committed together.
     summaries: summary_writer::SummaryWriter,
+    /// Whether searches may read `indexed_parameter` yet.
+    parameter_index: parameter_index::IndexState,
 }
 
 impl Store {
@@ -88,6 +92,18 @@ impl Store {
     /// The connection, for the rare caller (tests, health checks) that needs it raw.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Whether searches on the indexed parameters read the index (not every tree) yet.
+    pub fn parameter_index_ready(&self) -> bool {
+        self.parameter_index.is_ready()
+    }
+
+    /// Makes searches read the trees (`false`) or the index again, as while it is being
+    /// filled: for tests that compare the two.
+    #[doc(hidden)]
+    pub fn use_parameter_index(&self, ready: bool) {
+        self.parameter_index.set(ready);
     }
 
     /// Whether the database answers: the readiness check.

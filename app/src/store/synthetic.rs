@@ -1,6 +1,7 @@
 //! Synthetic devices for the benchmark's inventory scenario: a million rows with realistic
-//! summary fields and a small parameter tree, inserted in batches through the same entity
-//! (and so the same encodings) the ACS writes with.
+//! summary fields and a small parameter tree under the standard names (with the rows of its
+//! indexed parameters), inserted in batches through the same entities (and so the same
+//! encodings) the ACS writes with.
 
 use std::collections::HashMap;
 
@@ -10,7 +11,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySele
 use super::{
     Store, StoreError,
     devices::{ParameterTree, StoredParameter},
-    entity::{device, device_presence},
+    entity::{device, device_presence, indexed_parameter},
+    parameter_index::rows_of,
 };
 
 /// Rows per INSERT: under SQLite's bound-parameter limit with room to spare.
@@ -43,38 +45,52 @@ impl Store {
         let end = first + count;
         while next < end {
             let batch_end = (next + BATCH).min(end);
-            let rows: Vec<device::ActiveModel> = (next..batch_end)
-                .map(|n| synthetic_device(n, now))
-                .collect();
+            let (rows, mut index_rows): (Vec<_>, HashMap<String, _>) = (next..batch_end)
+                .map(|n| {
+                    let (row, index_rows) = synthetic_device(n, now);
+                    (row, (synthetic_serial(n), (n, index_rows)))
+                })
+                .unzip();
             device::Entity::insert_many(rows)
                 .exec_without_returning(&self.db)
                 .await?;
-            // Their presence rows, by the ids the database gave them.
-            let mut presence: HashMap<String, (DateTime<Utc>, DateTime<Utc>)> = (next..batch_end)
-                .map(|n| (synthetic_serial(n), synthetic_presence(n, now)))
-                .collect();
+            // Their presence and index rows, by the ids the database gave them.
             let ids: Vec<(i64, String)> = device::Entity::find()
                 .select_only()
                 .column(device::Column::Id)
                 .column(device::Column::SerialNumber)
-                .filter(device::Column::SerialNumber.is_in(presence.keys().cloned()))
+                .filter(device::Column::SerialNumber.is_in(index_rows.keys().cloned()))
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            let rows: Vec<device_presence::ActiveModel> = ids
-                .into_iter()
-                .filter_map(|(id, serial)| {
-                    let (last_inform, online_until) = presence.remove(&serial)?;
-                    Some(device_presence::ActiveModel {
+            let mut presence = Vec::with_capacity(ids.len());
+            let mut indexed = Vec::new();
+            for (id, serial) in ids {
+                let Some((n, rows)) = index_rows.remove(&serial) else {
+                    continue;
+                };
+                let (last_inform, online_until) = synthetic_presence(n, now);
+                presence.push(device_presence::ActiveModel {
+                    device_id: Set(id),
+                    last_inform_at: Set(last_inform),
+                    online_until: Set(Some(online_until)),
+                });
+                indexed.extend(rows.into_iter().map(|(name, value)| {
+                    indexed_parameter::ActiveModel {
                         device_id: Set(id),
-                        last_inform_at: Set(last_inform),
-                        online_until: Set(Some(online_until)),
-                    })
-                })
-                .collect();
-            device_presence::Entity::insert_many(rows)
+                        name: Set(name),
+                        value: Set(value),
+                    }
+                }));
+            }
+            device_presence::Entity::insert_many(presence)
                 .exec_without_returning(&self.db)
                 .await?;
+            for chunk in indexed.chunks(BATCH as usize) {
+                indexed_parameter::Entity::insert_many(chunk.to_vec())
+                    .exec_without_returning(&self.db)
+                    .await?;
+            }
             next = batch_end;
         }
         Ok(())
@@ -93,7 +109,8 @@ fn synthetic_presence(n: u32, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Ut
     (last_inform, last_inform + Duration::seconds(5_460))
 }
 
-fn synthetic_device(n: u32, now: DateTime<Utc>) -> device::ActiveModel {
+/// Synthetic device `n`: its row and the rows of its indexed parameters.
+fn synthetic_device(n: u32, now: DateTime<Utc>) -> (device::ActiveModel, Vec<(String, String)>) {
     let (product_class, manufacturer, root) = SYNTHETIC_CLASSES[(n % 5) as usize];
     let version = SYNTHETIC_VERSIONS[((n / 5) % 4) as usize];
     let ip = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
@@ -160,26 +177,40 @@ fn synthetic_device(n: u32, now: DateTime<Utc>) -> device::ActiveModel {
         "xsd:string",
         false,
     );
-    put(
-        "WiFi.SSID.1.SSID",
-        format!("home-{:05}", n % 100_000),
-        "xsd:string",
-        true,
+    let mac = format!(
+        "00:1a:2b:{:02x}:{:02x}:{:02x}",
+        (n >> 16) & 255,
+        (n >> 8) & 255,
+        n & 255
     );
-    put("WiFi.SSID.1.Enable", "true".to_owned(), "xsd:boolean", true);
-    put(
-        "LAN.MACAddress",
-        format!(
-            "00:1a:2b:{:02x}:{:02x}:{:02x}",
-            (n >> 16) & 255,
-            (n >> 8) & 255,
-            n & 255
-        ),
-        "xsd:string",
-        false,
-    );
-    put("WAN.ExternalIPAddress", ip.clone(), "xsd:string", false);
-    device::ActiveModel {
+    let ssid = format!("home-{:05}", n % 100_000);
+    let username = format!("customer{n:07}@isp.example");
+    // Where each data model keeps what operators search by.
+    let names = if root == "Device." {
+        [
+            "WiFi.SSID.1.SSID",
+            "WiFi.SSID.1.Enable",
+            "Ethernet.Interface.1.MACAddress",
+            "IP.Interface.1.IPv4Address.1.IPAddress",
+            "PPP.Interface.1.Username",
+        ]
+    } else {
+        [
+            "LANDevice.1.WLANConfiguration.1.SSID",
+            "LANDevice.1.WLANConfiguration.1.Enable",
+            "WANDevice.1.WANConnectionDevice.1.WANPPPConnection.1.MACAddress",
+            "WANDevice.1.WANConnectionDevice.1.WANPPPConnection.1.ExternalIPAddress",
+            "WANDevice.1.WANConnectionDevice.1.WANPPPConnection.1.Username",
+        ]
+    };
+    let [ssid_name, enable_name, mac_name, ip_name, username_name] = names;
+    put(ssid_name, ssid, "xsd:string", true);
+    put(enable_name, "true".to_owned(), "xsd:boolean", true);
+    put(mac_name, mac, "xsd:string", false);
+    put(ip_name, ip.clone(), "xsd:string", false);
+    put(username_name, username, "xsd:string", true);
+    let index_rows = rows_of(&tree);
+    let row = device::ActiveModel {
         id: sea_orm::ActiveValue::NotSet,
         oui: Set("00259E".to_owned()),
         product_class: Set(product_class.to_owned()),
@@ -199,5 +230,6 @@ fn synthetic_device(n: u32, now: DateTime<Utc>) -> device::ActiveModel {
         inform_digest: Set(None),
         inform_names: Set(None),
         inform_interval: Set(None),
-    }
+    };
+    (row, index_rows)
 }

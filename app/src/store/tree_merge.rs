@@ -7,7 +7,8 @@
 //! follow the tree (the Inform digest, the periodic interval) are worked out from the patch
 //! and, when the patch touches a parameter the Inform carries, from those few entries
 //! alone. Only a merge that removes objects (DeleteObject, a shrunken discovery) reads and
-//! rewrites the whole tree.
+//! rewrites the whole tree. The rows of the indexed parameters (`parameter_index`) change in
+//! the same transaction as the tree.
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
@@ -23,6 +24,7 @@ use super::{
         inform_interval, read_tree, tree_digest, write_tree,
     },
     entity::device,
+    parameter_index::IndexChanges,
 };
 
 /// The columns a merge reads instead of the tree.
@@ -201,6 +203,7 @@ impl Store {
         }
         let patch = patch_json(&changes.updates);
         let interval = interval_after(&changes.updates);
+        let index = IndexChanges::of_patch(&changes.updates);
         for _ in 0..WRITE_ATTEMPTS {
             let Some(head) = device::Entity::find_by_id(device_id)
                 .select_only()
@@ -245,12 +248,10 @@ impl Store {
             if let Follow::Set(digest) = digest {
                 update = update.col_expr(device::Column::InformDigest, Expr::value(digest));
             }
-            let result = update
+            let update = update
                 .filter(device::Column::Id.eq(device_id))
-                .filter(device::Column::ParametersVersion.eq(head.parameters_version))
-                .exec(&self.db)
-                .await?;
-            if result.rows_affected == 1 {
+                .filter(device::Column::ParametersVersion.eq(head.parameters_version));
+            if self.update_tree(update, device_id, &index).await? == 1 {
                 return Ok(());
             }
         }
@@ -313,7 +314,7 @@ impl Store {
                 .inform_names
                 .as_deref()
                 .and_then(|names| tree_digest(&tree, names.split('\n')));
-            let result = device::Entity::update_many()
+            let update = device::Entity::update_many()
                 .col_expr(device::Column::Parameters, Expr::value(write_tree(&tree)))
                 .col_expr(
                     device::Column::ParametersVersion,
@@ -329,10 +330,9 @@ impl Store {
                 )
                 .col_expr(device::Column::InformDigest, Expr::value(digest))
                 .filter(device::Column::Id.eq(device_id))
-                .filter(device::Column::ParametersVersion.eq(row.parameters_version))
-                .exec(&self.db)
-                .await?;
-            if result.rows_affected == 1 {
+                .filter(device::Column::ParametersVersion.eq(row.parameters_version));
+            let index = IndexChanges::of_tree(&tree);
+            if self.update_tree(update, device_id, &index).await? == 1 {
                 return Ok(());
             }
         }

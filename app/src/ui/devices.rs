@@ -189,7 +189,9 @@ fn DeviceList() -> impl IntoView {
                 <p>
                     "Fields: serial_number, product_class, manufacturer, software_version, ip_address, tag, customer, online, last_inform (e.g. < -1d) or any parameter name. "
                     "Operators: = != < <= > >= and ~ (starts with, or /regular expression/); AND, OR, NOT, parentheses. "
-                    "The filters are added to the search with AND."
+                    "The filters are added to the search with AND. "
+                    "Searches on WAN addresses, MAC addresses, PPPoE usernames and SSIDs (TR-098 and TR-181 names) are indexed; "
+                    "one on another parameter reads every device's parameters and takes seconds on a large fleet."
                 </p>
             </details>
             {move || run.value().get().map(|result| match result {

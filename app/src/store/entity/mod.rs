@@ -15,6 +15,7 @@ pub mod device_presence;
 pub mod device_secret;
 pub mod device_tag;
 pub mod fleet_snapshot;
+pub mod indexed_parameter;
 pub mod setting;
 pub mod stored_file;
 pub mod stun_binding;

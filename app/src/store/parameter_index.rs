@@ -1,0 +1,487 @@
+//! The parameters operators search by, kept in `indexed_parameter` beside the trees.
+//!
+//! A search on a parameter value would otherwise read every device's tree (a second at a
+//! million devices). The parameters helpdesk staff look a customer's device up by (the WAN
+//! address, a MAC address, the PPPoE username, an SSID) are few, and their rows are kept in
+//! step with the tree by every write of it, in the same transaction. The store fills the
+//! table for the devices stored before it (or before this list changed) in the background;
+//! until that is done, searches read the trees as before, so an answer is never short.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait, UpdateMany, sea_query::OnConflict,
+};
+
+use super::{
+    DatabaseKind, Store, StoreError,
+    devices::{ParameterTree, read_tree},
+    entity::{device, indexed_parameter, setting},
+};
+
+/// The parameters whose values are indexed, in TR-106 notation: `{i}` stands for any
+/// instance number. TR-098 (`InternetGatewayDevice.`) and TR-181 (`Device.`) names.
+pub const INDEXED_PARAMETERS: [&str; 14] = [
+    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.ExternalIPAddress",
+    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANIPConnection.{i}.MACAddress",
+    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.ExternalIPAddress",
+    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.MACAddress",
+    "InternetGatewayDevice.WANDevice.{i}.WANConnectionDevice.{i}.WANPPPConnection.{i}.Username",
+    "InternetGatewayDevice.LANDevice.{i}.LANEthernetInterfaceConfig.{i}.MACAddress",
+    "InternetGatewayDevice.LANDevice.{i}.WLANConfiguration.{i}.SSID",
+    "Device.IP.Interface.{i}.IPv4Address.{i}.IPAddress",
+    "Device.IP.Interface.{i}.IPv6Address.{i}.IPAddress",
+    "Device.PPP.Interface.{i}.Username",
+    "Device.Ethernet.Interface.{i}.MACAddress",
+    "Device.Ethernet.Link.{i}.MACAddress",
+    "Device.WiFi.SSID.{i}.SSID",
+    "Device.WiFi.SSID.{i}.MACAddress",
+];
+
+/// Longest value indexed, in bytes. The data models allow at most 256 for these (most are
+/// addresses); a longer one is left out rather than make a PostgreSQL index entry fail.
+const MAX_INDEXED_VALUE: usize = 1_024;
+
+/// The setting that records which list the table was filled for.
+const SETTING_KEY: &str = "parameter_index";
+/// Devices read per step of the fill.
+const FILL_BATCH: u64 = 200;
+/// Rows per INSERT: under SQLite's bound-parameter limit with room to spare.
+const INSERT_BATCH: usize = 500;
+/// Several instances starting together against one PostgreSQL database: one fills.
+const FILL_LOCK_KEY: i64 = 0x05_9E_E7_54_71;
+
+/// Whether `name` is one of the indexed parameters.
+pub fn is_indexed(name: &str) -> bool {
+    INDEXED_PARAMETERS
+        .iter()
+        .any(|pattern| matches_pattern(pattern, name))
+}
+
+/// Whether `name` is `pattern` with each `{i}` an instance number.
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let mut names = name.split('.');
+    for part in pattern.split('.') {
+        let Some(segment) = names.next() else {
+            return false;
+        };
+        let fits = if part == "{i}" {
+            !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit())
+        } else {
+            part == segment
+        };
+        if !fits {
+            return false;
+        }
+    }
+    names.next().is_none()
+}
+
+/// The indexed list as one text, stored once the table was filled for it.
+fn list_signature() -> String {
+    INDEXED_PARAMETERS.join("\n")
+}
+
+/// What a write of a device's tree does to its index rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum IndexChanges {
+    /// A patch: these values are now stored, these names have none to index (too long).
+    Patch {
+        set: Vec<(String, String)>,
+        cleared: Vec<String>,
+    },
+    /// The whole tree was written again: its rows, replacing all the device had.
+    Replace(Vec<(String, String)>),
+}
+
+impl IndexChanges {
+    /// The changes of a patch (or a new device's tree): the indexed entries with a value.
+    pub(super) fn of_patch(updates: &ParameterTree) -> IndexChanges {
+        let mut set = Vec::new();
+        let mut cleared = Vec::new();
+        for (name, value) in indexed_values(updates) {
+            match value {
+                Some(value) => set.push((name, value)),
+                None => cleared.push(name),
+            }
+        }
+        IndexChanges::Patch { set, cleared }
+    }
+
+    /// The rows of a whole tree.
+    pub(super) fn of_tree(tree: &ParameterTree) -> IndexChanges {
+        IndexChanges::Replace(rows_of(tree))
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        matches!(self, IndexChanges::Patch { set, cleared } if set.is_empty() && cleared.is_empty())
+    }
+
+    /// Applies the changes to device `device_id`'s rows.
+    pub(super) async fn apply(
+        &self,
+        conn: &impl ConnectionTrait,
+        device_id: i64,
+    ) -> Result<(), StoreError> {
+        match self {
+            IndexChanges::Patch { set, cleared } => {
+                if !cleared.is_empty() {
+                    indexed_parameter::Entity::delete_many()
+                        .filter(indexed_parameter::Column::DeviceId.eq(device_id))
+                        .filter(indexed_parameter::Column::Name.is_in(cleared.iter().cloned()))
+                        .exec(conn)
+                        .await?;
+                }
+                insert_rows(conn, device_id, set, Conflict::Replace).await
+            }
+            IndexChanges::Replace(rows) => {
+                indexed_parameter::Entity::delete_many()
+                    .filter(indexed_parameter::Column::DeviceId.eq(device_id))
+                    .exec(conn)
+                    .await?;
+                insert_rows(conn, device_id, rows, Conflict::Keep).await
+            }
+        }
+    }
+}
+
+/// Each indexed entry of `tree` that carries a value, with the value to index (`None` when
+/// it is too long to be).
+fn indexed_values(tree: &ParameterTree) -> impl Iterator<Item = (String, Option<String>)> + '_ {
+    tree.iter()
+        .filter(|(name, _)| is_indexed(name))
+        .filter_map(|(name, entry)| {
+            let value = entry.value.as_ref()?;
+            let value = (value.len() <= MAX_INDEXED_VALUE).then(|| value.clone());
+            Some((name.clone(), value))
+        })
+}
+
+/// The index rows of a whole tree.
+pub(super) fn rows_of(tree: &ParameterTree) -> Vec<(String, String)> {
+    indexed_values(tree)
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
+}
+
+/// What an insert does with a row the device has already.
+#[derive(Debug, Clone, Copy)]
+enum Conflict {
+    /// The new value wins: a write of the tree.
+    Replace,
+    /// The stored row wins: the fill, which may have read the tree before a write.
+    Keep,
+}
+
+async fn insert_rows(
+    conn: &impl ConnectionTrait,
+    device_id: i64,
+    rows: &[(String, String)],
+    conflict: Conflict,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(INSERT_BATCH) {
+        let models = chunk
+            .iter()
+            .map(|(name, value)| indexed_parameter::ActiveModel {
+                device_id: sea_orm::ActiveValue::Set(device_id),
+                name: sea_orm::ActiveValue::Set(name.clone()),
+                value: sea_orm::ActiveValue::Set(value.clone()),
+            });
+        let mut on_conflict = OnConflict::columns([
+            indexed_parameter::Column::DeviceId,
+            indexed_parameter::Column::Name,
+        ]);
+        match conflict {
+            Conflict::Replace => on_conflict.update_column(indexed_parameter::Column::Value),
+            Conflict::Keep => on_conflict.do_nothing(),
+        };
+        indexed_parameter::Entity::insert_many(models)
+            .on_conflict(on_conflict)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether searches may read the index: false until the table is known to be filled for
+/// this list. Shared by every clone of the store.
+#[derive(Debug, Clone, Default)]
+pub(super) struct IndexState(Arc<AtomicBool>);
+
+impl IndexState {
+    pub(super) fn is_ready(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set_ready(&self) {
+        self.set(true);
+    }
+
+    pub(super) fn set(&self, ready: bool) {
+        self.0.store(ready, Ordering::Release);
+    }
+}
+
+impl Store {
+    /// Runs `update` (a write of device `device_id`'s tree) with its index changes, in one
+    /// transaction when there are any. Returns the rows the update changed; the index is
+    /// only touched when it changed the device.
+    pub(super) async fn update_tree(
+        &self,
+        update: UpdateMany<device::Entity>,
+        device_id: i64,
+        index: &IndexChanges,
+    ) -> Result<u64, StoreError> {
+        if index.is_empty() {
+            return Ok(update.exec(&self.db).await?.rows_affected);
+        }
+        let txn = self.db.begin().await?;
+        let changed = update.exec(&txn).await?.rows_affected;
+        if changed > 0 {
+            index.apply(&txn, device_id).await?;
+        }
+        txn.commit().await?;
+        Ok(changed)
+    }
+
+    /// Makes the index ready for searches: at once when it was filled for this list (or
+    /// there are no devices yet); otherwise it is filled in the background, and searches
+    /// read the trees until then.
+    pub(super) async fn prepare_parameter_index(&self) -> Result<(), StoreError> {
+        if self.index_signature().await?.as_deref() == Some(list_signature().as_str()) {
+            self.parameter_index.set_ready();
+            return Ok(());
+        }
+        if device::Entity::find().one(&self.db).await?.is_none() {
+            self.write_index_signature().await?;
+            self.parameter_index.set_ready();
+            return Ok(());
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.fill_parameter_index().await {
+                tracing::warn!(
+                    %error,
+                    "filling the parameter index stopped; searches on parameter values read \
+                     every tree until a restart fills it"
+                );
+            }
+        });
+        Ok(())
+    }
+
+    async fn index_signature(&self) -> Result<Option<String>, StoreError> {
+        Ok(setting::Entity::find_by_id(SETTING_KEY)
+            .one(&self.db)
+            .await?
+            .map(|row| row.value))
+    }
+
+    async fn write_index_signature(&self) -> Result<(), StoreError> {
+        let row = setting::ActiveModel {
+            key: sea_orm::ActiveValue::Set(SETTING_KEY.to_owned()),
+            value: sea_orm::ActiveValue::Set(list_signature()),
+        };
+        setting::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(setting::Column::Key)
+                    .update_column(setting::Column::Value)
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Fills the index from every stored tree, a batch of devices at a time, then marks it
+    /// ready. On PostgreSQL one instance fills while the others wait for its note.
+    async fn fill_parameter_index(&self) -> Result<(), StoreError> {
+        // Held (on its own connection) for the whole fill.
+        let lock = match self.kind {
+            DatabaseKind::Sqlite => None,
+            DatabaseKind::Postgres => {
+                let txn = self.db.begin().await?;
+                let row = txn
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Postgres,
+                        format!("SELECT pg_try_advisory_xact_lock({FILL_LOCK_KEY}) AS \"won\""),
+                    ))
+                    .await?;
+                let won = row.map(|row| row.try_get::<bool>("", "won")).transpose()?;
+                if won != Some(true) {
+                    drop(txn);
+                    return self.wait_for_fill().await;
+                }
+                Some(txn)
+            }
+        };
+        let started = std::time::Instant::now();
+        tracing::info!("filling the parameter index from the stored trees");
+        let mut after = 0_i64;
+        let mut devices = 0_u64;
+        loop {
+            let read = fill_batch(&self.db, self.kind, after).await?;
+            let Some(last) = read.last_id else { break };
+            after = last;
+            devices += read.devices;
+        }
+        self.write_index_signature().await?;
+        if let Some(lock) = lock {
+            lock.commit().await?;
+        }
+        self.parameter_index.set_ready();
+        tracing::info!(
+            devices,
+            seconds = started.elapsed().as_secs(),
+            "the parameter index is filled"
+        );
+        Ok(())
+    }
+
+    /// Another instance fills the index: ready once its note says so.
+    async fn wait_for_fill(&self) -> Result<(), StoreError> {
+        let wanted = list_signature();
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            if self.index_signature().await?.as_deref() == Some(wanted.as_str()) {
+                self.parameter_index.set_ready();
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// What one step of the fill read.
+struct FillStep {
+    last_id: Option<i64>,
+    devices: u64,
+}
+
+/// Indexes the devices after `after` (a batch of them) from their trees, in one
+/// transaction. On PostgreSQL their rows are locked meanwhile, so a session writing one of
+/// those trees waits and its rows replace these; on SQLite the transaction fails instead
+/// when a write came in between, and the step is tried again.
+async fn fill_batch(
+    db: &DatabaseConnection,
+    kind: DatabaseKind,
+    after: i64,
+) -> Result<FillStep, StoreError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_fill_batch(db, kind, after).await {
+            Ok(step) => return Ok(step),
+            Err(error) if attempt < super::devices::WRITE_ATTEMPTS => {
+                tracing::debug!(%error, after, "a step of the parameter index fill is tried again");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+async fn try_fill_batch(
+    db: &DatabaseConnection,
+    kind: DatabaseKind,
+    after: i64,
+) -> Result<FillStep, StoreError> {
+    let txn = db.begin().await?;
+    let mut select = device::Entity::find()
+        .select_only()
+        .column(device::Column::Id)
+        .column(device::Column::Parameters)
+        .filter(device::Column::Id.gt(after))
+        .order_by_asc(device::Column::Id)
+        .limit(FILL_BATCH);
+    if kind == DatabaseKind::Postgres {
+        select = select.lock_exclusive();
+    }
+    let rows: Vec<(i64, serde_json::Value)> = select.into_tuple().all(&txn).await?;
+    let Some(last) = rows.last().map(|row| row.0) else {
+        return Ok(FillStep {
+            last_id: None,
+            devices: 0,
+        });
+    };
+    // The devices read, not an id range: one registered meanwhile (an id taken before
+    // this read, committed after it) keeps the rows its session wrote.
+    indexed_parameter::Entity::delete_many()
+        .filter(indexed_parameter::Column::DeviceId.is_in(rows.iter().map(|row| row.0)))
+        .exec(&txn)
+        .await?;
+    for (id, parameters) in &rows {
+        let tree = read_tree(parameters)?;
+        insert_rows(&txn, *id, &rows_of(&tree), Conflict::Keep).await?;
+    }
+    txn.commit().await?;
+    Ok(FillStep {
+        last_id: Some(last),
+        devices: rows.len() as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoredParameter;
+
+    #[test]
+    fn instance_numbers_match_the_placeholder_only() {
+        assert!(is_indexed("Device.WiFi.SSID.1.SSID"));
+        assert!(is_indexed("Device.WiFi.SSID.12.SSID"));
+        assert!(is_indexed(
+            "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.2.WANPPPConnection.1.Username"
+        ));
+        assert!(!is_indexed("Device.WiFi.SSID.x.SSID"));
+        assert!(!is_indexed("Device.WiFi.SSID..SSID"));
+        assert!(!is_indexed("Device.WiFi.SSID.1.SSID.Extra"));
+        assert!(!is_indexed("Device.WiFi.SSID.1"));
+        assert!(!is_indexed("Device.WiFi.SSID.1.Enable"));
+        assert!(!is_indexed("Device.DeviceInfo.UpTime"));
+    }
+
+    fn entry(value: Option<&str>) -> StoredParameter {
+        StoredParameter {
+            value: value.map(str::to_owned),
+            kind: Some("xsd:string".to_owned()),
+            writable: None,
+            read_at: 1,
+        }
+    }
+
+    #[test]
+    fn a_patch_sets_values_and_clears_those_too_long() {
+        let long = "x".repeat(MAX_INDEXED_VALUE + 1);
+        let tree: ParameterTree = [
+            ("Device.WiFi.SSID.1.SSID", entry(Some("home"))),
+            ("Device.WiFi.SSID.2.SSID", entry(Some(&long))),
+            ("Device.WiFi.SSID.3.SSID", entry(None)),
+            ("Device.DeviceInfo.UpTime", entry(Some("5"))),
+        ]
+        .into_iter()
+        .map(|(name, entry)| (name.to_owned(), entry))
+        .collect();
+        assert_eq!(
+            IndexChanges::of_patch(&tree),
+            IndexChanges::Patch {
+                set: vec![("Device.WiFi.SSID.1.SSID".to_owned(), "home".to_owned())],
+                cleared: vec!["Device.WiFi.SSID.2.SSID".to_owned()],
+            }
+        );
+        assert_eq!(
+            IndexChanges::of_tree(&tree),
+            IndexChanges::Replace(vec![(
+                "Device.WiFi.SSID.1.SSID".to_owned(),
+                "home".to_owned()
+            )])
+        );
+        assert!(IndexChanges::of_patch(&ParameterTree::new()).is_empty());
+        assert!(!IndexChanges::of_tree(&ParameterTree::new()).is_empty());
+    }
+}
