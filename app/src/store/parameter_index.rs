@@ -17,7 +17,8 @@ use std::{
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, UpdateMany, sea_query::OnConflict,
+    QuerySelect, QueryTrait, TransactionTrait, UpdateMany,
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr},
 };
 
 use super::{
@@ -53,8 +54,11 @@ const MAX_INDEXED_VALUE: usize = 1_024;
 const SETTING_KEY: &str = "parameter_index";
 /// Devices read per step of the fill.
 const FILL_BATCH: u64 = 200;
-/// Rows per INSERT: under SQLite's bound-parameter limit with room to spare.
-const INSERT_BATCH: usize = 500;
+/// Rows per INSERT. Small enough that a statement fits in one TCP segment on loopback:
+/// sqlx 0.9.0 leaves Nagle's algorithm on (transact-rs/sqlx#4335), and a larger statement
+/// waited about 40 ms for PostgreSQL's delayed ACK (500 rows: a fill of 100,000 devices
+/// took 52 s; 100 rows: 8.9 s).
+const INSERT_BATCH: usize = 100;
 /// Several instances starting together against one PostgreSQL database: one fills.
 const FILL_LOCK_KEY: i64 = 0x05_9E_E7_54_71;
 
@@ -139,14 +143,14 @@ impl IndexChanges {
                         .exec(conn)
                         .await?;
                 }
-                insert_rows(conn, device_id, set, Conflict::Replace).await
+                insert_rows(conn, models(device_id, set), Conflict::Replace).await
             }
             IndexChanges::Replace(rows) => {
                 indexed_parameter::Entity::delete_many()
                     .filter(indexed_parameter::Column::DeviceId.eq(device_id))
                     .exec(conn)
                     .await?;
-                insert_rows(conn, device_id, rows, Conflict::Keep).await
+                insert_rows(conn, models(device_id, rows), Conflict::Keep).await
             }
         }
     }
@@ -173,27 +177,35 @@ pub(super) fn rows_of(tree: &ParameterTree) -> Vec<(String, String)> {
 
 /// What an insert does with a row the device has already.
 #[derive(Debug, Clone, Copy)]
-enum Conflict {
+pub(super) enum Conflict {
     /// The new value wins: a write of the tree.
     Replace,
     /// The stored row wins: the fill, which may have read the tree before a write.
     Keep,
 }
 
-async fn insert_rows(
-    conn: &impl ConnectionTrait,
+/// Device `device_id`'s rows as models.
+pub(super) fn models(
     device_id: i64,
     rows: &[(String, String)],
+) -> impl Iterator<Item = indexed_parameter::ActiveModel> + '_ {
+    rows.iter()
+        .map(move |(name, value)| indexed_parameter::ActiveModel {
+            device_id: sea_orm::ActiveValue::Set(device_id),
+            name: sea_orm::ActiveValue::Set(name.clone()),
+            value: sea_orm::ActiveValue::Set(value.clone()),
+        })
+}
+
+/// Inserts rows (of any devices), a few hundred per statement.
+pub(super) async fn insert_rows(
+    conn: &impl ConnectionTrait,
+    rows: impl IntoIterator<Item = indexed_parameter::ActiveModel>,
     conflict: Conflict,
 ) -> Result<(), StoreError> {
-    for chunk in rows.chunks(INSERT_BATCH) {
-        let models = chunk
-            .iter()
-            .map(|(name, value)| indexed_parameter::ActiveModel {
-                device_id: sea_orm::ActiveValue::Set(device_id),
-                name: sea_orm::ActiveValue::Set(name.clone()),
-                value: sea_orm::ActiveValue::Set(value.clone()),
-            });
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_BATCH).collect();
         let mut on_conflict = OnConflict::columns([
             indexed_parameter::Column::DeviceId,
             indexed_parameter::Column::Name,
@@ -202,7 +214,7 @@ async fn insert_rows(
             Conflict::Replace => on_conflict.update_column(indexed_parameter::Column::Value),
             Conflict::Keep => on_conflict.do_nothing(),
         };
-        indexed_parameter::Entity::insert_many(models)
+        indexed_parameter::Entity::insert_many(chunk)
             .on_conflict(on_conflict)
             .exec_without_returning(conn)
             .await?;
@@ -327,16 +339,19 @@ impl Store {
         let mut after = 0_i64;
         let mut devices = 0_u64;
         loop {
-            let read = fill_batch(&self.db, self.kind, after).await?;
+            let read = fill_batch(&self.db, after).await?;
             let Some(last) = read.last_id else { break };
             after = last;
             devices += read.devices;
         }
         self.write_index_signature().await?;
-        if let Some(lock) = lock {
-            lock.commit().await?;
-        }
         self.parameter_index.set_ready();
+        // The lock goes with its transaction, which wrote nothing.
+        if let Some(lock) = lock
+            && let Err(error) = lock.rollback().await
+        {
+            tracing::debug!(%error, "the parameter index fill's lock ended with its connection");
+        }
         tracing::info!(
             devices,
             seconds = started.elapsed().as_secs(),
@@ -365,60 +380,66 @@ struct FillStep {
 }
 
 /// Indexes the devices after `after` (a batch of them) from their trees, in one
-/// transaction. On PostgreSQL their rows are locked meanwhile, so a session writing one of
-/// those trees waits and its rows replace these; on SQLite the transaction fails instead
-/// when a write came in between, and the step is tried again.
-async fn fill_batch(
-    db: &DatabaseConnection,
-    kind: DatabaseKind,
-    after: i64,
-) -> Result<FillStep, StoreError> {
+/// transaction that starts by deleting their rows. That write comes first so that a
+/// session writing one of those trees meanwhile waits for this transaction (on
+/// PostgreSQL its row upsert waits on the deleted rows, on SQLite for the write lock) and
+/// its rows win; the fill's own never replace a row that is there.
+async fn fill_batch(db: &DatabaseConnection, after: i64) -> Result<FillStep, StoreError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_fill_batch(db, kind, after).await {
+        match try_fill_batch(db, after).await {
             Ok(step) => return Ok(step),
             Err(error) if attempt < super::devices::WRITE_ATTEMPTS => {
                 tracing::debug!(%error, after, "a step of the parameter index fill is tried again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(error) => return Err(error),
         }
     }
 }
 
-async fn try_fill_batch(
-    db: &DatabaseConnection,
-    kind: DatabaseKind,
-    after: i64,
-) -> Result<FillStep, StoreError> {
+async fn try_fill_batch(db: &DatabaseConnection, after: i64) -> Result<FillStep, StoreError> {
+    let batch = || {
+        device::Entity::find()
+            .select_only()
+            .column(device::Column::Id)
+            .filter(device::Column::Id.gt(after))
+            .order_by_asc(device::Column::Id)
+            .limit(FILL_BATCH)
+    };
     let txn = db.begin().await?;
-    let mut select = device::Entity::find()
-        .select_only()
-        .column(device::Column::Id)
+    // A range of the primary key (the batch's ids, from a subquery, would be a join the
+    // planner may answer by reading the whole table).
+    let last_of_batch = Query::select()
+        .expr(Expr::col(Alias::new("id")).max())
+        .from_subquery(batch().into_query(), Alias::new("batch"))
+        .to_owned();
+    indexed_parameter::Entity::delete_many()
+        .filter(indexed_parameter::Column::DeviceId.gt(after))
+        .filter(
+            Expr::col(indexed_parameter::Column::DeviceId)
+                .lte(SimpleExpr::SubQuery(None, Box::new(last_of_batch.into()))),
+        )
+        .exec(&txn)
+        .await?;
+    let rows: Vec<(i64, serde_json::Value)> = batch()
         .column(device::Column::Parameters)
-        .filter(device::Column::Id.gt(after))
-        .order_by_asc(device::Column::Id)
-        .limit(FILL_BATCH);
-    if kind == DatabaseKind::Postgres {
-        select = select.lock_exclusive();
-    }
-    let rows: Vec<(i64, serde_json::Value)> = select.into_tuple().all(&txn).await?;
+        .into_tuple()
+        .all(&txn)
+        .await?;
     let Some(last) = rows.last().map(|row| row.0) else {
         return Ok(FillStep {
             last_id: None,
             devices: 0,
         });
     };
-    // The devices read, not an id range: one registered meanwhile (an id taken before
-    // this read, committed after it) keeps the rows its session wrote.
-    indexed_parameter::Entity::delete_many()
-        .filter(indexed_parameter::Column::DeviceId.is_in(rows.iter().map(|row| row.0)))
-        .exec(&txn)
-        .await?;
+    let mut indexed = Vec::new();
     for (id, parameters) in &rows {
         let tree = read_tree(parameters)?;
-        insert_rows(&txn, *id, &rows_of(&tree), Conflict::Keep).await?;
+        indexed.extend(models(*id, &rows_of(&tree)));
     }
+    insert_rows(&txn, indexed, Conflict::Keep).await?;
     txn.commit().await?;
     Ok(FillStep {
         last_id: Some(last),

@@ -11,8 +11,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySele
 use super::{
     Store, StoreError,
     devices::{ParameterTree, StoredParameter},
-    entity::{device, device_presence, indexed_parameter},
-    parameter_index::rows_of,
+    entity::{device, device_presence},
+    parameter_index::{Conflict, insert_rows, models, rows_of},
 };
 
 /// Rows per INSERT: under SQLite's bound-parameter limit with room to spare.
@@ -75,22 +75,12 @@ impl Store {
                     last_inform_at: Set(last_inform),
                     online_until: Set(Some(online_until)),
                 });
-                indexed.extend(rows.into_iter().map(|(name, value)| {
-                    indexed_parameter::ActiveModel {
-                        device_id: Set(id),
-                        name: Set(name),
-                        value: Set(value),
-                    }
-                }));
+                indexed.extend(models(id, &rows));
             }
             device_presence::Entity::insert_many(presence)
                 .exec_without_returning(&self.db)
                 .await?;
-            for chunk in indexed.chunks(BATCH as usize) {
-                indexed_parameter::Entity::insert_many(chunk.to_vec())
-                    .exec_without_returning(&self.db)
-                    .await?;
-            }
+            insert_rows(&self.db, indexed, Conflict::Keep).await?;
             next = batch_end;
         }
         Ok(())
