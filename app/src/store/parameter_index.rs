@@ -315,10 +315,11 @@ impl Store {
     /// Fills the index from every stored tree, a batch of devices at a time, then marks it
     /// ready. On PostgreSQL one instance fills while the others wait for its note.
     async fn fill_parameter_index(&self) -> Result<(), StoreError> {
-        // Held (on its own connection) for the whole fill.
+        // Held (on its own connection) for the whole fill. An instance that does not get it
+        // waits for the filler's note, and takes the lock over if the filler went away.
         let lock = match self.kind {
             DatabaseKind::Sqlite => None,
-            DatabaseKind::Postgres => {
+            DatabaseKind::Postgres => loop {
                 let txn = self.db.begin().await?;
                 let row = txn
                     .query_one_raw(sea_orm::Statement::from_string(
@@ -327,12 +328,16 @@ impl Store {
                     ))
                     .await?;
                 let won = row.map(|row| row.try_get::<bool>("", "won")).transpose()?;
-                if won != Some(true) {
-                    drop(txn);
-                    return self.wait_for_fill().await;
+                if won == Some(true) {
+                    break Some(txn);
                 }
-                Some(txn)
-            }
+                drop(txn);
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                if self.index_signature().await?.as_deref() == Some(list_signature().as_str()) {
+                    self.parameter_index.set_ready();
+                    return Ok(());
+                }
+            },
         };
         let started = std::time::Instant::now();
         tracing::info!("filling the parameter index from the stored trees");
@@ -358,18 +363,6 @@ impl Store {
             "the parameter index is filled"
         );
         Ok(())
-    }
-
-    /// Another instance fills the index: ready once its note says so.
-    async fn wait_for_fill(&self) -> Result<(), StoreError> {
-        let wanted = list_signature();
-        loop {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            if self.index_signature().await?.as_deref() == Some(wanted.as_str()) {
-                self.parameter_index.set_ready();
-                return Ok(());
-            }
-        }
     }
 }
 
