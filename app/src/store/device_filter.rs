@@ -204,21 +204,17 @@ fn indexed_compare(kind: DatabaseKind, name: &str, op: Op, value: &Operand) -> S
         (Op::Lt | Op::Le | Op::Gt | Op::Ge, Operand::Number { value: number, .. }) => {
             (numeric_test(kind, VALUE, op), vec![(*number).into()])
         }
-        (Op::Match, Operand::Prefix(prefix)) => {
-            // The column compares in byte order on both databases: a range the index serves.
-            let (test, bounds) = match (kind, prefix_successor(prefix)) {
-                (DatabaseKind::Sqlite, Some(upper)) => (
-                    format!("{VALUE} >= ? AND {VALUE} < ?"),
-                    vec![prefix.clone(), upper],
-                ),
-                (DatabaseKind::Sqlite, None) => (format!("{VALUE} >= ?"), vec![prefix.clone()]),
-                (DatabaseKind::Postgres, Some(upper)) => (
+        // SQLite's text test is a byte-order range already; PostgreSQL's would be a LIKE,
+        // which a generic plan cannot serve from the index: a range on the `COLLATE "C"`
+        // column instead.
+        (Op::Match, Operand::Prefix(prefix)) if kind == DatabaseKind::Postgres => {
+            match prefix_successor(prefix) {
+                Some(upper) => (
                     format!("{VALUE} >= $2 AND {VALUE} < $3"),
-                    vec![prefix.clone(), upper],
+                    vec![prefix.clone().into(), upper.into()],
                 ),
-                (DatabaseKind::Postgres, None) => (format!("{VALUE} >= $2"), vec![prefix.clone()]),
-            };
-            (test, bounds.into_iter().map(Into::into).collect())
+                None => (format!("{VALUE} >= $2"), vec![prefix.clone().into()]),
+            }
         }
         _ => {
             // `!=` is the complement of `=` below.

@@ -232,10 +232,6 @@ impl IndexState {
         self.0.load(Ordering::Acquire)
     }
 
-    fn set_ready(&self) {
-        self.set(true);
-    }
-
     pub(super) fn set(&self, ready: bool) {
         self.0.store(ready, Ordering::Release);
     }
@@ -267,13 +263,19 @@ impl Store {
     /// there are no devices yet); otherwise it is filled in the background, and searches
     /// read the trees until then.
     pub(super) async fn prepare_parameter_index(&self) -> Result<(), StoreError> {
-        if self.index_signature().await?.as_deref() == Some(list_signature().as_str()) {
-            self.parameter_index.set_ready();
+        if self.index_is_current().await? {
+            self.parameter_index.set(true);
             return Ok(());
         }
-        if device::Entity::find().one(&self.db).await?.is_none() {
+        let any_device: Option<i64> = device::Entity::find()
+            .select_only()
+            .column(device::Column::Id)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        if any_device.is_none() {
             self.write_index_signature().await?;
-            self.parameter_index.set_ready();
+            self.parameter_index.set(true);
             return Ok(());
         }
         let store = self.clone();
@@ -289,11 +291,12 @@ impl Store {
         Ok(())
     }
 
-    async fn index_signature(&self) -> Result<Option<String>, StoreError> {
-        Ok(setting::Entity::find_by_id(SETTING_KEY)
+    /// Whether the table was filled for this list.
+    async fn index_is_current(&self) -> Result<bool, StoreError> {
+        let stored = setting::Entity::find_by_id(SETTING_KEY)
             .one(&self.db)
-            .await?
-            .map(|row| row.value))
+            .await?;
+        Ok(stored.is_some_and(|row| row.value == list_signature()))
     }
 
     async fn write_index_signature(&self) -> Result<(), StoreError> {
@@ -333,8 +336,8 @@ impl Store {
                 }
                 drop(txn);
                 tokio::time::sleep(Duration::from_secs(5)).await;
-                if self.index_signature().await?.as_deref() == Some(list_signature().as_str()) {
-                    self.parameter_index.set_ready();
+                if self.index_is_current().await? {
+                    self.parameter_index.set(true);
                     return Ok(());
                 }
             },
@@ -350,7 +353,7 @@ impl Store {
             devices += read.devices;
         }
         self.write_index_signature().await?;
-        self.parameter_index.set_ready();
+        self.parameter_index.set(true);
         // The lock goes with its transaction, which wrote nothing.
         if let Some(lock) = lock
             && let Err(error) = lock.rollback().await
