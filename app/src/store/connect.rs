@@ -50,7 +50,12 @@ impl Store {
         options
             .sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings a connection on every checkout by default: a round trip to
+            // PostgreSQL, a hand-off to and from the connection's thread with SQLite, for
+            // each statement. A connection idle that long may have been dropped by the
+            // server, a proxy or a firewall; one used a moment ago has not.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30));
         match kind {
             DatabaseKind::Sqlite => {
                 options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
