@@ -53,8 +53,8 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             // sqlx pings a connection on every checkout by default: a round trip to
             // PostgreSQL, a hand-off to and from the connection's thread with SQLite, for
-            // each statement. A connection idle that long may have been dropped by the
-            // server, a proxy or a firewall; one used a moment ago has not.
+            // each statement. Only a connection idle for a while may have been dropped by
+            // the server, a proxy or a firewall; one used a moment ago has not.
             .test_before_acquire_if_idle_for(Duration::from_secs(30));
         match kind {
             DatabaseKind::Sqlite => {
