@@ -52,9 +52,15 @@ async fn record(
         .await
         .expect("recorded")
     {
-        InformOutcome::Known { device, .. } | InformOutcome::Registered(device) => device,
+        InformOutcome::Known { .. } | InformOutcome::Registered(_) => {}
         InformOutcome::Refused => panic!("refused"),
     }
+    // What was stored, not what the session was told.
+    store
+        .device_by_key(key)
+        .await
+        .expect("read")
+        .expect("stored")
 }
 
 async fn informs_that_change_nothing_leave_the_tree_alone(backend: Backend) {
@@ -65,7 +71,8 @@ async fn informs_that_change_nothing_leave_the_tree_alone(backend: Backend) {
         product_class: "GW".into(),
         serial_number: "S1".into(),
     };
-    let start = Utc::now();
+    // Whole seconds: PostgreSQL keeps microseconds, and the times are read back here.
+    let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
     let first = record(&store, &key, &inform("1.0", &[]), start).await;
     let version = "Device.DeviceInfo.SoftwareVersion";
 
@@ -310,7 +317,8 @@ async fn merges_patch_the_tree_field_by_field(backend: Backend) {
         product_class: "GW".into(),
         serial_number: "S3".into(),
     };
-    let start = Utc::now();
+    // Whole seconds: PostgreSQL keeps microseconds, and the times are read back here.
+    let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
     let device = record(&store, &key, &inform("1.0", &[]), start).await;
     let (ssid, channel) = ("Device.WiFi.SSID.1.SSID", "Device.WiFi.Radio.1.Channel");
     let t = start.timestamp();
@@ -637,11 +645,100 @@ async fn presence_moves_out_of_the_device_row(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A periodic Inform from a device the process remembers is written without reading the
+/// device first; the database checks the memory. Two instances share one database, as
+/// behind a load balancer: whatever one of them (or a task, or an API call) changes, the
+/// other's stale memory never writes over it, and every Inform is stored as the device said.
+async fn remembered_devices_are_checked_by_the_database(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let one = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let two = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let key = DeviceKey {
+        oui: "00D09E".into(),
+        product_class: "GW".into(),
+        serial_number: "R1".into(),
+    };
+    let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+    let at = |minutes: i64| start + Duration::minutes(minutes);
+    let first = record(&one, &key, &inform("1.0", &[]), at(0)).await;
+    assert!(one.is_remembered(&key), "registration remembers the device");
+
+    // The cheap path: presence and events are written, nothing else.
+    let device = record(&one, &key, &inform("1.0", &[]), at(10)).await;
+    assert_eq!(device.last_inform_at, at(10));
+    assert_eq!(
+        device.online_until,
+        Some(at(10) + Duration::seconds(600 + 300 + 60))
+    );
+    // One event for the registration, one for this Inform.
+    let events = one.device_events(first.id, 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].2, at(10));
+
+    // The other instance stores an upgrade; the first still remembers 1.0, and the device
+    // (say, a rollback) informs it with 1.0 again: stored as said, not taken for unchanged.
+    let device = record(&two, &key, &inform("2.0", &[]), at(20)).await;
+    assert_eq!(device.software_version.as_deref(), Some("2.0"));
+    let device = record(&one, &key, &inform("1.0", &[]), at(30)).await;
+    assert_eq!(device.software_version.as_deref(), Some("1.0"));
+    assert_eq!(device.last_inform_at, at(30));
+    let tree = one.device_parameters(first.id).await.unwrap();
+    assert_eq!(
+        tree["Device.DeviceInfo.SoftwareVersion"].value.as_deref(),
+        Some("1.0")
+    );
+
+    // A summary value outside the parameters (the address it came from) changed: written.
+    let mut moved = inform("1.0", &[]);
+    moved.ip_address = Some("198.51.100.9".into());
+    let device = record(&one, &key, &moved, at(40)).await;
+    assert_eq!(device.ip_address.as_deref(), Some("198.51.100.9"));
+
+    // The tree was read in full elsewhere: the session hears it is complete.
+    one.merge_parameters(first.id, &TreeChanges::default(), true)
+        .await
+        .unwrap();
+    match one.record_inform(&key, &moved, true, at(50)).await.unwrap() {
+        InformOutcome::Known { device, open_tasks } => {
+            assert!(device.tree_complete);
+            assert!(!open_tasks);
+        }
+        other => panic!("not known: {other:?}"),
+    }
+
+    // A task queued through the other instance shows on the cheap path.
+    two.queue_task(first.id, "Reboot", "<cwmp:Reboot/>", "test", None, at(55))
+        .await
+        .unwrap();
+    assert!(matches!(
+        one.record_inform(&key, &moved, true, at(60)).await.unwrap(),
+        InformOutcome::Known {
+            open_tasks: true,
+            ..
+        }
+    ));
+
+    // Deleted through the other instance: the remembered id is gone, and the device is
+    // registered anew with its events, not written into a row that no longer exists.
+    assert!(two.delete_device(first.id).await.unwrap());
+    let outcome = one.record_inform(&key, &moved, true, at(70)).await.unwrap();
+    let InformOutcome::Registered(again) = outcome else {
+        panic!("not registered again: {outcome:?}");
+    };
+    assert_ne!(again.id, first.id);
+    let device = one.device_by_key(&key).await.unwrap().expect("registered");
+    assert_eq!(device.last_inform_at, at(70));
+    let events = one.device_events(again.id, 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    db.cleanup().await;
+}
+
 on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
 on_both_databases!(presence_moves_out_of_the_device_row);
 on_both_databases!(merges_patch_the_tree_field_by_field);
 on_both_databases!(informs_arriving_together_are_each_stored);
 on_both_databases!(the_cheap_path_follows_what_tasks_change);
+on_both_databases!(remembered_devices_are_checked_by_the_database);
 
 /// The serial numbers of the devices `query` finds, sorted, and whether their count agrees.
 async fn found(store: &Store, query: &str) -> Vec<String> {

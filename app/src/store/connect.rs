@@ -85,6 +85,7 @@ impl Store {
             })?;
         let store = Store {
             summaries: super::summary_writer::SummaryWriter::start(db.clone(), kind),
+            inform_cache: Default::default(),
             db,
             kind,
             parameter_index: Default::default(),

@@ -1,9 +1,12 @@
 //! The device inventory: identity, summary columns, the parameter tree, session events.
 //!
-//! Every Inform costs one read of the summary (never of the tree). One whose values match
-//! the digest of the last one then costs a share of a group commit (`summary_writer`); any
-//! other writes the summary and patches the parameters it carried into the tree in one
-//! statement (`tree_merge`), then inserts its events in one batch.
+//! A periodic Inform from a device this process remembers (`inform_cache`), carrying the
+//! values its last one did, costs a share of a group commit and no read: the write checks
+//! that the device is as remembered (`unchanged_inform`). Any other Inform reads the summary
+//! (never the tree) first. One whose values match the digest of the last one then costs a
+//! share of a group commit (`summary_writer`); any other writes the summary and patches the
+//! parameters it carried into the tree in one statement (`tree_merge`), then inserts its
+//! events in one batch.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +28,7 @@ use super::{
     parameter_index::IndexChanges,
     summary_writer::SummaryUpdate,
     tree_merge::{Follow, interval_after, patch_json, patched_tree},
+    unchanged_inform::{MAX_EVENTS, UnchangedInform},
 };
 
 /// What identifies a CPE (TR-069 DeviceIdStruct): OUI, product class and serial number.
@@ -106,21 +110,38 @@ pub struct StoredDevice {
 }
 
 impl StoredDevice {
+    fn informed(&self) -> InformedDevice {
+        InformedDevice {
+            id: self.id,
+            key: self.key.clone(),
+            tree_complete: self.tree_complete,
+        }
+    }
+
     pub fn is_online(&self, now: DateTime<Utc>) -> bool {
         self.online_until.is_some_and(|until| until >= now)
     }
+}
+
+/// What a session needs to know of the device an Inform came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InformedDevice {
+    pub id: i64,
+    pub key: DeviceKey,
+    /// Whether its whole tree has been read; if not, the session reads it.
+    pub tree_complete: bool,
 }
 
 /// The outcome of recording an Inform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InformOutcome {
     Known {
-        device: StoredDevice,
+        device: InformedDevice,
         /// Whether the device may have tasks waiting: `false` only when the database said
         /// it has none queued or running, so the session need not ask.
         open_tasks: bool,
     },
-    Registered(StoredDevice),
+    Registered(InformedDevice),
     /// Unknown device and registration is off.
     Refused,
 }
@@ -437,11 +458,20 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<InformOutcome, StoreError> {
         let digest = inform_digest(&inform.parameters);
+        if let Some(outcome) = self
+            .record_remembered_inform(key, inform, &digest, now)
+            .await?
+        {
+            return Ok(outcome);
+        }
         for _ in 0..WRITE_ATTEMPTS {
             let found = self.inform_view(key).await?;
             let outcome = match found {
                 Some(found) if !inform.bootstrap && found.digest.as_deref() == Some(&digest) => {
-                    Some(self.record_unchanged_inform(found, inform, now).await?)
+                    Some(
+                        self.record_unchanged_inform(found, inform, &digest, now)
+                            .await?,
+                    )
                 }
                 Some(found) => {
                     self.record_changed_inform(found, inform, digest.clone(), now)
@@ -459,6 +489,56 @@ impl Store {
             }
         }
         Err(StoreError::Contended("device"))
+    }
+
+    /// The cheapest path: an Inform with the values the last one stored (same digest), from
+    /// a device this process remembers, without a boot (which changes the device row) or a
+    /// BOOTSTRAP (which changes its tree). Nothing is read: the write checks that the device
+    /// is as remembered. `None`: it is not (or not remembered); take the full path.
+    async fn record_remembered_inform(
+        &self,
+        key: &DeviceKey,
+        inform: &InformRecord,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InformOutcome>, StoreError> {
+        if inform.booted || inform.bootstrap || inform.events.len() > MAX_EVENTS {
+            return Ok(None);
+        }
+        let Some(known) = self.inform_cache.get(key, digest) else {
+            return Ok(None);
+        };
+        let unchanged = UnchangedInform {
+            device_id: known.device_id,
+            key: key.clone(),
+            digest: digest.to_owned(),
+            interval: known.interval,
+            tree_complete: known.tree_complete,
+            last_inform_at: now,
+            online_until: deadline_after(known.interval, now),
+            manufacturer: inform.manufacturer.clone(),
+            cwmp_version: inform.cwmp_version.clone(),
+            software_version: inform.software_version.clone(),
+            hardware_version: inform.hardware_version.clone(),
+            data_model: inform.data_model.clone(),
+            ip_address: inform.ip_address.clone(),
+            connection_request_url: inform.connection_request_url.clone(),
+            events: inform.events.clone(),
+        };
+        match self.summaries.write_unchanged(unchanged).await? {
+            Some(open_tasks) => Ok(Some(InformOutcome::Known {
+                device: InformedDevice {
+                    id: known.device_id,
+                    key: key.clone(),
+                    tree_complete: known.tree_complete,
+                },
+                open_tasks,
+            })),
+            None => {
+                self.inform_cache.forget(key);
+                Ok(None)
+            }
+        }
     }
 
     /// The device's summary with the digest of its last Inform, its interval and whether it
@@ -508,6 +588,7 @@ impl Store {
         &self,
         found: InformView,
         inform: &InformRecord,
+        digest: &str,
         now: DateTime<Utc>,
     ) -> Result<InformOutcome, StoreError> {
         // Its presence is this Inform's (`apply_to`), so it was not read.
@@ -516,8 +597,15 @@ impl Store {
         update.device_row_changes = update.changes_device_row(&device);
         update.apply_to(&mut device);
         self.summaries.write(update).await?;
+        self.inform_cache.remember(
+            &device.key,
+            device.id,
+            digest,
+            found.interval,
+            device.tree_complete,
+        );
         Ok(InformOutcome::Known {
-            device,
+            device: device.informed(),
             open_tasks: found.open_tasks,
         })
     }
@@ -578,7 +666,7 @@ impl Store {
                 device::Column::TreeComplete,
                 Expr::value(device.tree_complete),
             )
-            .col_expr(device::Column::InformDigest, Expr::value(digest))
+            .col_expr(device::Column::InformDigest, Expr::value(digest.clone()))
             .col_expr(
                 device::Column::InformNames,
                 Expr::value(inform_names(&inform.parameters)),
@@ -606,8 +694,15 @@ impl Store {
         };
         write_presence(&self.db, presence).await?;
         self.append_events(device.id, &inform.events, now).await?;
+        self.inform_cache.remember(
+            &device.key,
+            device.id,
+            &digest,
+            interval,
+            device.tree_complete,
+        );
         Ok(Some(InformOutcome::Known {
-            device,
+            device: device.informed(),
             open_tasks: found.open_tasks,
         }))
     }
@@ -639,7 +734,7 @@ impl Store {
             parameters: Set(write_tree(&tree)),
             parameters_version: Set(1),
             tree_complete: Set(false),
-            inform_digest: Set(Some(digest)),
+            inform_digest: Set(Some(digest.clone())),
             inform_names: Set(Some(inform_names(&inform.parameters))),
             inform_interval: Set(interval),
             ..Default::default()
@@ -665,9 +760,11 @@ impl Store {
                 .await?;
         }
         txn.commit().await?;
-        Ok(Some(InformOutcome::Registered(StoredDevice::from_row(
-            &row, &presence,
-        ))))
+        self.inform_cache
+            .remember(key, row.id, &digest, interval, row.tree_complete);
+        Ok(Some(InformOutcome::Registered(
+            StoredDevice::from_row(&row, &presence).informed(),
+        )))
     }
 
     async fn append_events(

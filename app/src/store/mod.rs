@@ -15,12 +15,14 @@ mod device_secrets;
 mod devices;
 mod entity;
 mod files;
+mod inform_cache;
 mod parameter_index;
 mod settings;
 mod summary_writer;
 mod synthetic;
 mod tasks;
 mod tree_merge;
+mod unchanged_inform;
 mod users;
 
 pub use api_tokens::{NewApiToken, StoredApiToken};
@@ -34,8 +36,8 @@ pub use device_list::{
 };
 pub use device_secrets::WakeTarget;
 pub use devices::{
-    DeviceKey, InformOutcome, InformRecord, ParameterTree, StoredDevice, StoredParameter,
-    TreeChanges, online_deadline,
+    DeviceKey, InformOutcome, InformRecord, InformedDevice, ParameterTree, StoredDevice,
+    StoredParameter, TreeChanges, online_deadline,
 };
 pub use files::StoredFileInfo;
 pub use parameter_index::{INDEXED_PARAMETERS, is_indexed};
@@ -80,6 +82,8 @@ pub struct Store {
     kind: DatabaseKind,
     /// Periodic Informs' summary writes, committed together.
     summaries: summary_writer::SummaryWriter,
+    /// What this process remembers of the devices that informed it (a hint, checked).
+    inform_cache: std::sync::Arc<inform_cache::InformCache>,
     /// Whether searches may read `indexed_parameter` yet.
     parameter_index: parameter_index::IndexState,
 }
@@ -104,6 +108,13 @@ impl Store {
     #[doc(hidden)]
     pub fn use_parameter_index(&self, ready: bool) {
         self.parameter_index.set(ready);
+    }
+
+    /// Whether this process remembers the device `key` names, so that its periodic Informs
+    /// may skip reading it: for tests.
+    #[doc(hidden)]
+    pub fn is_remembered(&self, key: &DeviceKey) -> bool {
+        self.inform_cache.contains(key)
     }
 
     /// Whether the database answers: the readiness check.

@@ -18,7 +18,12 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::{DatabaseKind, StoreError, StoredDevice, devices::event_rows, entity::device_event};
+use super::{
+    DatabaseKind, StoreError, StoredDevice,
+    devices::event_rows,
+    entity::device_event,
+    unchanged_inform::{UnchangedInform, write_unchanged},
+};
 
 /// Writes taken into one transaction at most.
 const MAX_BATCH: usize = 256;
@@ -115,20 +120,28 @@ const VALUES_PER_ROW: usize = 9;
 const VALUES_PER_EVENT: usize = 4;
 
 /// `rows` parenthesised rows of `per_row` placeholders, numbered on from `before`.
-fn placeholder_rows(kind: DatabaseKind, before: usize, rows: usize, per_row: usize) -> String {
-    let mark = |n: usize| match kind {
-        DatabaseKind::Sqlite => format!("?{n}"),
-        DatabaseKind::Postgres => format!("${n}"),
-    };
-    let rows: Vec<String> = (0..rows)
-        .map(|row| {
-            let marks: Vec<String> = (1..=per_row)
-                .map(|n| mark(before + row * per_row + n))
-                .collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect();
-    rows.join(", ")
+pub(super) fn placeholder_rows(
+    kind: DatabaseKind,
+    before: usize,
+    rows: usize,
+    per_row: usize,
+) -> String {
+    let mut sql = String::with_capacity(rows * per_row * 6);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for n in 1..=per_row {
+            if n > 1 {
+                sql.push_str(", ");
+            }
+            sql.push(match kind {
+                DatabaseKind::Sqlite => '?',
+                DatabaseKind::Postgres => '$',
+            });
+            sql.push_str(&(before + row * per_row + n).to_string());
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// One statement writing `rows` presence rows, whether the device has one yet or not.
@@ -193,9 +206,24 @@ fn pg_batch_sql(presences: usize, rows: usize, events: usize) -> String {
 /// batch is written the general way, its events in chunks.
 const MAX_PG_EVENTS_IN_STATEMENT: usize = 10_000;
 
-struct Job {
-    update: SummaryUpdate,
-    done: oneshot::Sender<Result<(), StoreError>>,
+/// Who to tell that a summary update is committed.
+type SummaryDone = oneshot::Sender<Result<(), StoreError>>;
+
+/// Who to tell whether an unchanged Inform passed the check (and if so, whether its device
+/// has tasks open) once it is committed.
+type UnchangedDone = oneshot::Sender<Result<Option<bool>, StoreError>>;
+
+/// A write waiting for the next batch, and who to tell when it is committed.
+enum Job {
+    Summary {
+        update: SummaryUpdate,
+        done: SummaryDone,
+    },
+    /// Written only where the device is as remembered (`unchanged_inform`).
+    Unchanged {
+        inform: UnchangedInform,
+        done: UnchangedDone,
+    },
 }
 
 /// The handle sessions write through; cheap to clone. The task behind it ends when the last
@@ -218,17 +246,32 @@ impl SummaryWriter {
     /// Writes `update` with whatever else is waiting; returns once it is committed.
     pub async fn write(&self, update: SummaryUpdate) -> Result<(), StoreError> {
         let (done, committed) = oneshot::channel();
-        match self.jobs.send(Job { update, done }) {
-            Ok(()) => match committed.await {
-                Ok(result) => result,
-                // The task is gone (its runtime shut down): nothing was written, or the
-                // write's answer was lost; writing again is harmless (same values).
-                Err(_) => Err(StoreError::Unavailable("the summary writer stopped")),
-            },
+        self.submit(Job::Summary { update, done }).await;
+        // `Err`: the task is gone (its runtime shut down) and the answer with it; writing
+        // again is harmless (same values).
+        committed
+            .await
+            .unwrap_or(Err(StoreError::Unavailable("the summary writer stopped")))
+    }
+
+    /// Writes `inform` with whatever else is waiting, if its device passes the check; once
+    /// committed, returns whether it did (`None`: it did not and nothing was written) and
+    /// then whether the device has tasks open.
+    pub async fn write_unchanged(
+        &self,
+        inform: UnchangedInform,
+    ) -> Result<Option<bool>, StoreError> {
+        let (done, committed) = oneshot::channel();
+        self.submit(Job::Unchanged { inform, done }).await;
+        committed
+            .await
+            .unwrap_or(Err(StoreError::Unavailable("the summary writer stopped")))
+    }
+
+    async fn submit(&self, job: Job) {
+        if let Err(mpsc::error::SendError(job)) = self.jobs.send(job) {
             // No task to take it: write it alone, here.
-            Err(mpsc::error::SendError(job)) => {
-                write_batch(&self.db, self.kind, &[&job.update]).await
-            }
+            write_jobs(&self.db, self.kind, std::iter::once(job)).await;
         }
     }
 }
@@ -236,22 +279,73 @@ impl SummaryWriter {
 async fn run(db: DatabaseConnection, kind: DatabaseKind, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let updates: Vec<&SummaryUpdate> = batch.iter().map(|job| &job.update).collect();
-        let result = write_batch(&db, kind, &updates).await;
-        match result {
-            Ok(()) => {
-                for job in batch.drain(..) {
-                    let _ = job.done.send(Ok(()));
-                }
+        write_jobs(&db, kind, batch.drain(..)).await;
+    }
+}
+
+/// Writes a batch and answers each job: its unchanged Informs, then its summary updates.
+async fn write_jobs(db: &DatabaseConnection, kind: DatabaseKind, jobs: impl Iterator<Item = Job>) {
+    let (mut summaries, mut unchanged) = (Vec::new(), Vec::new());
+    for job in jobs {
+        match job {
+            Job::Summary { update, done } => summaries.push((update, done)),
+            Job::Unchanged { inform, done } => unchanged.push((inform, done)),
+        }
+    }
+    if !unchanged.is_empty() {
+        write_unchanged_jobs(db, kind, unchanged).await;
+    }
+    if !summaries.is_empty() {
+        write_summary_jobs(db, kind, summaries).await;
+    }
+}
+
+async fn write_unchanged_jobs(
+    db: &DatabaseConnection,
+    kind: DatabaseKind,
+    jobs: Vec<(UnchangedInform, UnchangedDone)>,
+) {
+    let informs: Vec<&UnchangedInform> = jobs.iter().map(|(inform, _)| inform).collect();
+    match write_unchanged(db, kind, &informs).await {
+        Ok(passed) => {
+            for (inform, done) in jobs {
+                let found = passed.iter().find(|(id, _)| *id == inform.device_id);
+                let _ = done.send(Ok(found.map(|(_, open_tasks)| *open_tasks)));
             }
-            // One bad write (a device deleted meanwhile: its events have no row to belong
-            // to) must not fail the others: each is tried alone and answered for itself.
-            Err(error) => {
-                tracing::debug!(%error, writes = batch.len(), "a batch of summary writes failed; writing them one by one");
-                for job in batch.drain(..) {
-                    let result = write_batch(&db, kind, &[&job.update]).await;
-                    let _ = job.done.send(result);
-                }
+        }
+        // Nothing in the batch can fail one row alone (it writes only rows that exist,
+        // checked in the same statement): the database is down or the pool exhausted, and
+        // every session hears why.
+        Err(error) => {
+            tracing::debug!(%error, writes = jobs.len(), "a batch of unchanged Informs failed");
+            let message = error.to_string();
+            for (_, done) in jobs {
+                let error = sea_orm::DbErr::Custom(message.clone());
+                let _ = done.send(Err(StoreError::Query(error)));
+            }
+        }
+    }
+}
+
+async fn write_summary_jobs(
+    db: &DatabaseConnection,
+    kind: DatabaseKind,
+    jobs: Vec<(SummaryUpdate, SummaryDone)>,
+) {
+    let updates: Vec<&SummaryUpdate> = jobs.iter().map(|(update, _)| update).collect();
+    match write_batch(db, kind, &updates).await {
+        Ok(()) => {
+            for (_, done) in jobs {
+                let _ = done.send(Ok(()));
+            }
+        }
+        // One bad write (a device deleted meanwhile: its events have no row to belong
+        // to) must not fail the others: each is tried alone and answered for itself.
+        Err(error) => {
+            tracing::debug!(%error, writes = jobs.len(), "a batch of summary writes failed; writing them one by one");
+            for (update, done) in jobs {
+                let result = write_batch(db, kind, &[&update]).await;
+                let _ = done.send(result);
             }
         }
     }
