@@ -48,7 +48,7 @@ pub enum EnvelopeError {
 
 /// Reads a SOAP envelope leniently.
 pub fn read_envelope(input: &[u8]) -> Result<ReadEnvelope, EnvelopeError> {
-    let root = xml::parse(input, Limits::default())?;
+    let mut root = xml::parse(input, Limits::default())?;
     if !root.name.eq_ignore_ascii_case("Envelope") {
         return Err(EnvelopeError::NotAnEnvelope(root.name));
     }
@@ -64,11 +64,12 @@ pub fn read_envelope(input: &[u8]) -> Result<ReadEnvelope, EnvelopeError> {
         .child_ignore_case("Header")
         .map(|header| read_header(header, &mut warnings))
         .unwrap_or_default();
+    // Taken out of the tree, not copied: the RPC is most of the message.
     let body = root
-        .child_ignore_case("Body")
+        .take_child_ignore_case("Body")
         .ok_or(EnvelopeError::NoBody)?;
-    let mut elements = body.children.iter();
-    let rpc = elements.next().cloned();
+    let mut elements = body.children.into_iter();
+    let rpc = elements.next();
     if elements.next().is_some() {
         warnings.push("the Body holds more than one element; only the first is read".to_owned());
     }

@@ -69,11 +69,26 @@ impl Element {
 
     /// Like `child`, but ASCII-case-insensitive: some devices capitalise freely.
     pub fn child_ignore_case(&self, name: &str) -> Option<&Element> {
-        self.child(name).or_else(|| {
-            self.children
-                .iter()
-                .find(|child| child.name.eq_ignore_ascii_case(name))
-        })
+        self.children.get(self.position_ignore_case(name)?)
+    }
+
+    /// Takes out the child `child_ignore_case` finds, without copying it.
+    pub fn take_child_ignore_case(&mut self, name: &str) -> Option<Element> {
+        let position = self.position_ignore_case(name)?;
+        Some(self.children.remove(position))
+    }
+
+    /// An exact match first, then one in another case.
+    fn position_ignore_case(&self, name: &str) -> Option<usize> {
+        let children = &self.children;
+        children
+            .iter()
+            .position(|child| child.name == name)
+            .or_else(|| {
+                children
+                    .iter()
+                    .position(|child| child.name.eq_ignore_ascii_case(name))
+            })
     }
 
     /// The trimmed text of a child, if the child exists.

@@ -7,10 +7,11 @@
 //! it agrees; where it does not, the session takes the full path, which reads the device and
 //! remembers it anew. So a stale entry costs one wasted row in a batch, never a wrong write.
 //!
-//! An entry is a few machine words (the key is kept as a hash; the SQL checks the identity
-//! itself), so a million devices take tens of megabytes. Past `capacity` devices, new ones
-//! are not remembered and take the full path: with devices informing round and round,
-//! keeping the first ones beats evicting, which would miss on every Inform.
+//! An entry is three machine words (the key is kept as a hash; the SQL checks the identity
+//! itself): with the table's own overhead about 69 MB a million devices. When it holds
+//! `capacity` devices it starts over empty, rather than keep entries that may be dead
+//! (devices deleted through another instance, or gone from the field) and turn live ones
+//! away for ever; a fleet within the capacity never gets there.
 
 use std::{
     collections::HashMap,
@@ -20,7 +21,7 @@ use std::{
 
 use super::DeviceKey;
 
-/// Devices remembered at most: about 90 MB at a million (see the README's Performance).
+/// Devices remembered at most: about 140 MB when full.
 pub(super) const DEFAULT_CAPACITY: usize = 2_000_000;
 
 /// What an Inform's full path last found (or wrote) for a device.
@@ -99,9 +100,14 @@ impl InformCache {
         };
         let hash = self.hash_key(key);
         let mut entries = self.lock();
-        if entries.len() < self.capacity || entries.contains_key(&hash) {
-            entries.insert(hash, entry);
+        if entries.len() >= self.capacity && !entries.contains_key(&hash) {
+            tracing::info!(
+                devices = entries.len(),
+                "the Inform cache is full; it starts over (periodic Informs read their device until remembered again)"
+            );
+            entries.clear();
         }
+        entries.insert(hash, entry);
     }
 
     /// Forgets the device `key` names: what was remembered proved stale.
@@ -171,18 +177,19 @@ mod tests {
     }
 
     #[test]
-    fn past_its_capacity_only_known_devices_are_updated() {
+    fn a_full_cache_starts_over() {
         let cache = InformCache::with_capacity(2);
         cache.remember(&key("A"), 1, "d", None, true);
         cache.remember(&key("B"), 2, "d", None, true);
-        cache.remember(&key("C"), 3, "d", None, true);
-        assert_eq!(cache.len(), 2);
-        assert_eq!(cache.get(&key("C"), "d"), None);
+        // A device already there is updated in place.
         cache.remember(&key("B"), 2, "e", None, true);
+        assert_eq!(cache.len(), 2);
         assert!(cache.get(&key("B"), "e").is_some());
-        cache.forget(&key("A"));
+        // A third one: the others (perhaps long gone) are dropped.
         cache.remember(&key("C"), 3, "d", None, true);
+        assert_eq!(cache.len(), 1);
         assert!(cache.get(&key("C"), "d").is_some());
+        assert_eq!(cache.get(&key("A"), "d"), None);
     }
 
     #[test]
