@@ -509,21 +509,15 @@ impl Store {
             return Ok(None);
         };
         let unchanged = UnchangedInform {
-            device_id: known.device_id,
+            update: SummaryUpdate {
+                // Checked instead: the row must hold what the Inform carries already.
+                device_row_changes: false,
+                ..Self::summary_update(known.device_id, inform, known.interval, now)
+            },
             key: key.clone(),
             digest: digest.to_owned(),
             interval: known.interval,
             tree_complete: known.tree_complete,
-            last_inform_at: now,
-            online_until: deadline_after(known.interval, now),
-            manufacturer: inform.manufacturer.clone(),
-            cwmp_version: inform.cwmp_version.clone(),
-            software_version: inform.software_version.clone(),
-            hardware_version: inform.hardware_version.clone(),
-            data_model: inform.data_model.clone(),
-            ip_address: inform.ip_address.clone(),
-            connection_request_url: inform.connection_request_url.clone(),
-            events: inform.events.clone(),
         };
         match self.summaries.write_unchanged(unchanged).await? {
             Some(open_tasks) => Ok(Some(InformOutcome::Known {

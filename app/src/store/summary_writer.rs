@@ -86,7 +86,7 @@ impl SummaryUpdate {
     }
 
     /// The presence row, as its values in the order of `presence_upsert_sql`'s columns.
-    fn presence_values(&self) -> [Value; VALUES_PER_PRESENCE] {
+    pub(super) fn presence_values(&self) -> [Value; VALUES_PER_PRESENCE] {
         [
             self.device_id.into(),
             self.last_inform_at.into(),
@@ -94,8 +94,9 @@ impl SummaryUpdate {
         ]
     }
 
-    /// The row update, as its values in the order of `batch_update_sql`'s columns.
-    fn values(&self) -> Vec<Value> {
+    /// The row update, as its values in the order of `batch_update_sql`'s columns: the
+    /// seven summary columns an Inform carries first (`unchanged_inform` checks those).
+    pub(super) fn values(&self) -> Vec<Value> {
         vec![
             self.manufacturer.clone().into(),
             self.cwmp_version.clone().into(),
@@ -316,7 +317,7 @@ async fn write_unchanged_jobs(
     match write_unchanged(db, kind, &informs).await {
         Ok(passed) => {
             for (inform, done) in jobs {
-                let found = passed.iter().find(|(id, _)| *id == inform.device_id);
+                let found = passed.iter().find(|(id, _)| *id == inform.update.device_id);
                 let _ = done.send(Ok(found.map(|(_, open_tasks)| *open_tasks)));
             }
         }

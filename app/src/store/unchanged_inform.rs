@@ -17,30 +17,23 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
 
-use super::{DatabaseKind, DeviceKey, StoreError, TaskStatus, summary_writer::placeholder_rows};
+use super::{
+    DatabaseKind, DeviceKey, StoreError, TaskStatus,
+    summary_writer::{SummaryUpdate, placeholder_rows},
+};
 
 /// A periodic Inform to be written only if the device still stands as remembered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct UnchangedInform {
-    pub device_id: i64,
+    /// What the full path would write, of an Inform without a boot: its presence and its
+    /// events; the summary columns it carries must be stored already.
+    pub update: SummaryUpdate,
     pub key: DeviceKey,
     /// The digest of this Inform's values, which the device's stored one must equal.
     pub digest: String,
-    /// The interval remembered, from which `online_until` was worked out.
+    /// The interval remembered, from which the update's `online_until` was worked out.
     pub interval: Option<i64>,
     pub tree_complete: bool,
-    pub last_inform_at: DateTime<Utc>,
-    pub online_until: DateTime<Utc>,
-    pub manufacturer: String,
-    pub cwmp_version: String,
-    /// `None`: the Inform did not carry it, so whatever is stored stands.
-    pub software_version: Option<String>,
-    pub hardware_version: Option<String>,
-    pub data_model: Option<String>,
-    pub ip_address: Option<String>,
-    pub connection_request_url: Option<String>,
-    /// (code, command key) of each event.
-    pub events: Vec<(String, String)>,
 }
 
 /// Values a row of the check carries (`UnchangedInform::values`).
@@ -56,28 +49,28 @@ const VALUES_PER_EVENT: usize = 4;
 pub(super) const MAX_EVENTS: usize = 16;
 
 impl UnchangedInform {
-    /// The row, in the order of `checked_presence_sql`'s columns.
-    fn values(&self) -> [Value; VALUES_PER_ROW] {
-        [
-            self.device_id.into(),
-            self.last_inform_at.into(),
-            Some(self.online_until).into(),
+    /// The row, in the order of `checked_presence_sql`'s columns: the presence row, what
+    /// the check needs, then the summary columns the Inform carries (the first of the
+    /// update's own row; its last boot and id are not needed).
+    fn values(&self) -> impl Iterator<Item = Value> {
+        let checked: [Value; 6] = [
             self.key.serial_number.clone().into(),
             self.key.oui.clone().into(),
             self.key.product_class.clone().into(),
             self.digest.clone().into(),
             self.interval.into(),
             self.tree_complete.into(),
-            self.manufacturer.clone().into(),
-            self.cwmp_version.clone().into(),
-            self.software_version.clone().into(),
-            self.hardware_version.clone().into(),
-            self.data_model.clone().into(),
-            self.ip_address.clone().into(),
-            self.connection_request_url.clone().into(),
-        ]
+        ];
+        self.update
+            .presence_values()
+            .into_iter()
+            .chain(checked)
+            .chain(self.update.values().into_iter().take(SUMMARY_COLUMNS))
     }
 }
+
+/// Summary columns an Inform carries, first in `SummaryUpdate::values`.
+const SUMMARY_COLUMNS: usize = 7;
 
 /// The update of `rows` presence rows, each only where its device passes the check; it
 /// returns the id of each device written and whether it has a task open (queued or
@@ -148,6 +141,7 @@ fn check_values(informs: &[&UnchangedInform]) -> Vec<Value> {
     for n in 0..rows {
         values.extend(informs[n.min(informs.len() - 1)].values());
     }
+    debug_assert_eq!(values.len(), rows * VALUES_PER_ROW);
     values
 }
 
@@ -159,10 +153,11 @@ fn event_rows_of<'a>(
     informs: impl Iterator<Item = &'a UnchangedInform>,
 ) -> impl Iterator<Item = EventRow<'a>> {
     informs.flat_map(|inform| {
-        inform.events.iter().map(|(code, command_key)| {
+        let update = &inform.update;
+        update.events.iter().map(|(code, command_key)| {
             (
-                inform.device_id,
-                inform.last_inform_at,
+                update.device_id,
+                update.last_inform_at,
                 code.as_str(),
                 command_key.as_str(),
             )
@@ -210,7 +205,10 @@ pub(super) async fn write_unchanged(
     // Inform: in one UPDATE … FROM, which of two matching rows applies is not defined.
     let mut latest: Vec<&UnchangedInform> = Vec::with_capacity(informs.len());
     for &inform in informs.iter().rev() {
-        if !latest.iter().any(|kept| kept.device_id == inform.device_id) {
+        if !latest
+            .iter()
+            .any(|kept| kept.update.device_id == inform.update.device_id)
+        {
             latest.push(inform);
         }
     }
@@ -273,7 +271,7 @@ async fn write_on_sqlite(
         informs
             .iter()
             .copied()
-            .filter(|inform| passed_set.contains(&inform.device_id)),
+            .filter(|inform| passed_set.contains(&inform.update.device_id)),
     )
     .collect();
     for chunk in events.chunks(SQLITE_ROWS) {
