@@ -9,10 +9,10 @@
 //!
 //! An entry is three machine words (the key is kept as a hash; the SQL checks the identity
 //! itself): with the table's own overhead about 69 MB a million devices (worked out from
-//! the layout, not measured). When it holds
-//! `capacity` devices it starts over empty, rather than keep entries that may be dead
-//! (devices deleted through another instance, or gone from the field) and turn live ones
-//! away for ever; a fleet within the capacity never gets there.
+//! the layout, not measured). When it holds `capacity` devices it starts over empty,
+//! rather than keep entries that may be dead (devices deleted through another instance, or
+//! gone from the field) and turn live ones away for ever; a fleet within the capacity
+//! never gets there.
 
 use std::{
     collections::HashMap,
