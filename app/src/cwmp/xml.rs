@@ -8,6 +8,8 @@
 //! - bounded nesting depth and element count, whatever the body size cap lets through;
 //! - UTF-8, or ISO-8859-1 when the declaration says so (some devices do), nothing else.
 
+use std::sync::Arc;
+
 use quick_xml::{
     Reader, XmlVersion,
     events::{BytesStart, Event},
@@ -51,11 +53,13 @@ pub enum XmlError {
 }
 
 /// One element: its local name (prefix removed), the namespace its prefix stands for, its
-/// attributes by local name, its child elements and its text (concatenated, untrimmed).
+/// attributes by local name, its child elements and its text (concatenated, untrimmed;
+/// in an element with children, blank text is indentation and left out).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
     pub name: String,
-    pub namespace: Option<String>,
+    /// Shared by every element in its scope: one URI, not a copy per element.
+    pub namespace: Option<Arc<str>>,
     pub attributes: Vec<(String, String)>,
     pub children: Vec<Element>,
     pub text: String,
@@ -182,7 +186,11 @@ struct TreeBuilder {
     limits: Limits,
     stack: Vec<Element>,
     /// Namespace declarations per open element: (prefix or "" for the default, URI).
-    scopes: Vec<Vec<(String, String)>>,
+    scopes: Vec<Vec<(String, Arc<str>)>>,
+    /// Blank text the open element has shown so far and nothing else: indentation if a
+    /// child follows, the element's text if none does (`<Value> </Value>`). Held here, not
+    /// in the element, so that indentation costs no allocation per element.
+    blank: String,
     root: Option<Element>,
     elements: usize,
 }
@@ -193,6 +201,7 @@ impl TreeBuilder {
             limits,
             stack: Vec::new(),
             scopes: Vec::new(),
+            blank: String::new(),
             root: None,
             elements: 0,
         }
@@ -212,6 +221,8 @@ impl TreeBuilder {
         if self.elements > self.limits.max_elements {
             return Err(XmlError::TooManyElements(self.limits.max_elements));
         }
+        // Blank text before a child is the parent's indentation.
+        self.blank.clear();
 
         let mut declarations = Vec::new();
         let mut attributes = Vec::new();
@@ -220,29 +231,27 @@ impl TreeBuilder {
                 position: 0,
                 message: e.to_string(),
             })?;
-            let key = attribute.key.as_ref().to_owned();
+            let key: &str = attribute.key.as_ref();
             let value = attribute
                 .normalized_value(XmlVersion::default())
                 .map(|value| value.into_owned())
                 .unwrap_or_else(|_| attribute.value.clone().into_owned());
             if key == "xmlns" {
-                declarations.push((String::new(), value));
+                declarations.push((String::new(), Arc::from(value)));
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-                declarations.push((prefix.to_owned(), value));
+                declarations.push((prefix.to_owned(), Arc::from(value)));
             } else {
-                attributes.push((local_part(&key).to_owned(), value));
+                attributes.push((local_part(key).to_owned(), value));
             }
         }
         self.scopes.push(declarations);
 
-        let qualified = start.name().as_ref().to_owned();
-        let (prefix, name) = match qualified.split_once(':') {
-            Some((prefix, name)) => (prefix.to_owned(), name.to_owned()),
-            None => (String::new(), qualified),
-        };
-        let namespace = self.resolve(&prefix);
+        let name = start.name();
+        let qualified: &str = name.as_ref();
+        let (prefix, name) = qualified.split_once(':').unwrap_or(("", qualified));
+        let namespace = self.resolve(prefix);
         self.stack.push(Element {
-            name,
+            name: name.to_owned(),
             namespace,
             attributes,
             children: Vec::new(),
@@ -251,21 +260,25 @@ impl TreeBuilder {
         Ok(())
     }
 
-    fn resolve(&self, prefix: &str) -> Option<String> {
+    fn resolve(&self, prefix: &str) -> Option<Arc<str>> {
         self.scopes
             .iter()
             .rev()
             .flat_map(|scope| scope.iter())
             .find(|(declared, _)| declared == prefix)
-            .map(|(_, uri)| uri.clone())
+            .map(|(_, uri)| Arc::clone(uri))
     }
 
     fn close(&mut self) -> Result<(), XmlError> {
-        let element = self.stack.pop().ok_or_else(|| XmlError::Malformed {
+        let mut element = self.stack.pop().ok_or_else(|| XmlError::Malformed {
             position: 0,
             message: "an end tag without a start".to_owned(),
         })?;
         self.scopes.pop();
+        if element.children.is_empty() {
+            element.text.push_str(&self.blank);
+        }
+        self.blank.clear();
         match self.stack.last_mut() {
             Some(parent) => parent.children.push(element),
             None => self.root = Some(element),
@@ -275,7 +288,15 @@ impl TreeBuilder {
 
     fn text(&mut self, text: &str) {
         // Text outside the root (whitespace between declarations) is ignored.
-        if let Some(current) = self.stack.last_mut() {
+        let Some(current) = self.stack.last_mut() else {
+            return;
+        };
+        let blank = text.bytes().all(|byte| byte.is_ascii_whitespace());
+        if blank && current.text.is_empty() {
+            self.blank.push_str(text);
+        } else {
+            current.text.push_str(&self.blank);
+            self.blank.clear();
             current.text.push_str(text);
         }
     }
@@ -339,6 +360,19 @@ mod tests {
         assert_eq!(parse(latin1, Limits::default()).unwrap().text, "café");
         let bom = "\u{feff}<a>1</a>";
         assert_eq!(read(bom).unwrap().text, "1");
+    }
+
+    #[test]
+    fn indentation_is_not_text_but_a_blank_value_is() {
+        let root =
+            read("<a>\n  <Value> </Value>\n  <b>&#32;</b>\n  <c> x <d/> y</c><e>\t</e>\n</a>")
+                .unwrap();
+        assert_eq!(root.text, "");
+        assert_eq!(root.children[0].text, " ");
+        assert_eq!(root.children[1].text, " ");
+        // Text around a child stays, its leading blank too once text follows it.
+        assert_eq!(root.children[2].text, " x  y");
+        assert_eq!(root.children[3].text, "\t");
     }
 
     #[test]
