@@ -721,6 +721,8 @@ async fn remembered_devices_are_checked_by_the_database(backend: Backend) {
     // Deleted through the other instance: the remembered id is gone, and the device is
     // registered anew with its events, not written into a row that no longer exists.
     assert!(two.delete_device(first.id).await.unwrap());
+    // Its events go with it (on PostgreSQL by the store itself: no foreign key does).
+    assert!(one.device_events(first.id, 10).await.unwrap().is_empty());
     let outcome = one.record_inform(&key, &moved, true, at(70)).await.unwrap();
     let InformOutcome::Registered(again) = outcome else {
         panic!("not registered again: {outcome:?}");
@@ -733,7 +735,61 @@ async fn remembered_devices_are_checked_by_the_database(backend: Backend) {
     db.cleanup().await;
 }
 
+/// PostgreSQL's `device_event` has no foreign key (a lock on the device row per event);
+/// SQLite's keeps its own. Down, PostgreSQL gets it back once the events it would refuse
+/// are gone; up again, it is dropped again.
+async fn events_carry_a_foreign_key_on_sqlite_only(backend: Backend) {
+    use migrations::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectOptions, ConnectionTrait, Database, Statement};
+
+    let db = TestDb::new(backend).await;
+    let mut options = ConnectOptions::new(db.url.clone());
+    if let Some(schema) = &db.schema {
+        options.set_schema_search_path(schema.clone());
+    }
+    let raw = Database::connect(options).await.unwrap();
+    let connection = &raw;
+    let foreign_keys = move || async move {
+        let sql = match backend {
+            Backend::Sqlite => "SELECT COUNT(*) FROM pragma_foreign_key_list('device_event')",
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM pg_constraint \
+                 WHERE conrelid = 'device_event'::regclass AND contype = 'f'"
+            }
+        };
+        let row = connection
+            .query_one_raw(Statement::from_string(
+                connection.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    Migrator::up(&raw, None).await.unwrap();
+    let on_sqlite = i64::from(backend == Backend::Sqlite);
+    assert_eq!(foreign_keys().await, on_sqlite);
+
+    if backend == Backend::Postgres {
+        // An event left behind by a device deleted while it informed.
+        raw.execute_unprepared(
+            "INSERT INTO device_event (device_id, at, code, command_key) \
+             VALUES (4242, '2026-12-06T00:00:00Z', '2 PERIODIC', '')",
+        )
+        .await
+        .unwrap();
+    }
+    Migrator::down(&raw, Some(1)).await.unwrap();
+    assert_eq!(foreign_keys().await, 1);
+    Migrator::up(&raw, None).await.unwrap();
+    assert_eq!(foreign_keys().await, on_sqlite);
+    drop(raw);
+    db.cleanup().await;
+}
+
 on_both_databases!(informs_that_change_nothing_leave_the_tree_alone);
+on_both_databases!(events_carry_a_foreign_key_on_sqlite_only);
 on_both_databases!(presence_moves_out_of_the_device_row);
 on_both_databases!(merges_patch_the_tree_field_by_field);
 on_both_databases!(informs_arriving_together_are_each_stored);

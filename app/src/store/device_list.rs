@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, EntityTrait, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait,
+    QuerySelect, RelationTrait, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::{
     Store, StoreError, device_filter,
     devices::{DeviceSummaryRow, StoredDevice, with_presence},
-    entity::{device, device_presence, device_tag},
+    entity::{device, device_event, device_presence, device_tag},
 };
 use crate::inventory::query::Filter;
 
@@ -353,8 +353,19 @@ impl Store {
     }
 
     /// Deletes a device with its events, tasks and tags; false when there was none.
+    ///
+    /// Its events go explicitly (PostgreSQL's `device_event` has no foreign key: see its
+    /// migration), and after the device: deleting the device waits for an Inform writing
+    /// its presence and events to commit, so this statement, which reads afresh, sees those
+    /// events; an Inform after it finds no presence row to update and writes none.
     pub async fn delete_device(&self, id: i64) -> Result<bool, StoreError> {
-        let result = device::Entity::delete_by_id(id).exec(&self.db).await?;
+        let txn = self.db.begin().await?;
+        let result = device::Entity::delete_by_id(id).exec(&txn).await?;
+        device_event::Entity::delete_many()
+            .filter(device_event::Column::DeviceId.eq(id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
         Ok(result.rows_affected > 0)
     }
 

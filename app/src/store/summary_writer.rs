@@ -347,7 +347,7 @@ async fn write_summary_jobs(
                 let _ = done.send(Ok(()));
             }
         }
-        // One bad write (a device deleted meanwhile: its events have no row to belong
+        // One bad write (a device deleted meanwhile: its presence has no device to belong
         // to) must not fail the others: each is tried alone and answered for itself.
         Err(error) => {
             tracing::debug!(%error, writes = jobs.len(), "a batch of summary writes failed; writing them one by one");
