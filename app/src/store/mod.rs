@@ -17,6 +17,7 @@ mod entity;
 mod files;
 mod inform_cache;
 mod parameter_index;
+mod pg_arrays;
 mod settings;
 mod summary_writer;
 mod synthetic;

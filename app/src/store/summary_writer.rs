@@ -22,6 +22,7 @@ use super::{
     DatabaseKind, StoreError, StoredDevice,
     devices::event_rows,
     entity::device_event,
+    pg_arrays::{EVENT_COLUMNS, PgType, query_error, unnest_sql},
     unchanged_inform::{UnchangedInform, write_unchanged},
 };
 
@@ -117,102 +118,102 @@ const VALUES_PER_PRESENCE: usize = 3;
 /// Values a row of the batch update carries (`SummaryUpdate::values`).
 const VALUES_PER_ROW: usize = 9;
 
-/// Values an event row carries (device, time, code, command key).
-const VALUES_PER_EVENT: usize = 4;
-
-/// `rows` parenthesised rows of `per_row` placeholders: PostgreSQL's numbered on from
-/// `before`; SQLite's anonymous (`?`), which bind in the order they appear, so a statement
-/// must bind its values in the order of its placeholders. Not `?NNN`: to bind a numbered
-/// parameter, sqlx asks SQLite its name, and SQLite finds it by walking the statement's
-/// list of names, so binding n of them costs n² steps (a fifth of the server's time with
-/// batches of a few thousand values).
-pub(super) fn placeholder_rows(
-    kind: DatabaseKind,
-    before: usize,
-    rows: usize,
-    per_row: usize,
-) -> String {
-    let mut sql = String::with_capacity(rows * per_row * 6);
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for n in 1..=per_row {
-            if n > 1 {
-                sql.push_str(", ");
-            }
-            match kind {
-                DatabaseKind::Sqlite => sql.push('?'),
-                DatabaseKind::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&(before + row * per_row + n).to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql
+/// SQLite: `rows` parenthesised rows of `per_row` anonymous placeholders (`?`), which bind
+/// in the order they appear, so a statement binds its values in the order of its
+/// placeholders. Not `?NNN`: to bind a numbered parameter, sqlx asks SQLite its name, and
+/// SQLite finds it by walking the statement's list of names, so binding n of them costs n²
+/// steps (a fifth of the server's time with batches of a few thousand values).
+pub(super) fn placeholder_rows(rows: usize, per_row: usize) -> String {
+    let row = format!("({})", vec!["?"; per_row].join(", "));
+    vec![row; rows].join(", ")
 }
 
-/// One statement writing `rows` presence rows, whether the device has one yet or not.
-fn presence_upsert_sql(kind: DatabaseKind, before: usize, rows: usize) -> String {
+/// SQLite: one statement writing `rows` presence rows, whether the device has one yet or not.
+fn presence_upsert_sql(rows: usize) -> String {
     format!(
-        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until") VALUES {} ON CONFLICT ("device_id") DO UPDATE SET "last_inform_at" = excluded."last_inform_at", "online_until" = excluded."online_until""#,
-        placeholder_rows(kind, before, rows, VALUES_PER_PRESENCE)
+        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until") VALUES {} {PRESENCE_CONFLICT}"#,
+        placeholder_rows(rows, VALUES_PER_PRESENCE)
     )
 }
 
-/// One statement updating `rows` devices: the updates as a VALUES list joined to the table
-/// by id (both databases name its columns `column1`, `column2`, ...). One statement per
-/// batch rather than one per session: on SQLite each statement is a hand-off to the
-/// connection's thread, on PostgreSQL a round trip.
-fn batch_update_sql(kind: DatabaseKind, before: usize, rows: usize) -> String {
-    let kept = |n: usize, column: &str| {
-        format!(r#""{column}" = COALESCE(v.column{n}, "device"."{column}")"#)
-    };
+/// What writing a presence row does when the device has one.
+const PRESENCE_CONFLICT: &str = r#"ON CONFLICT ("device_id") DO UPDATE SET "last_inform_at" = excluded."last_inform_at", "online_until" = excluded."online_until""#;
+
+/// The device columns a summary update writes, in the order of `SummaryUpdate::values`
+/// (the last is the device's id); a NULL in one of those from `FIRST_KEPT` on keeps the
+/// stored value.
+pub(super) const DEVICE_COLUMNS: [(&str, PgType); VALUES_PER_ROW] = [
+    ("manufacturer", PgType::Text),
+    ("cwmp_version", PgType::Text),
+    ("software_version", PgType::Text),
+    ("hardware_version", PgType::Text),
+    ("data_model", PgType::Text),
+    ("ip_address", PgType::Text),
+    ("connection_request_url", PgType::Text),
+    ("last_boot_at", PgType::Timestamptz),
+    ("id", PgType::Int8),
+];
+
+pub(super) const FIRST_KEPT: usize = 2;
+
+/// The presence columns, in the order of `SummaryUpdate::presence_values`.
+const PRESENCE_COLUMNS: [(&str, PgType); VALUES_PER_PRESENCE] = [
+    ("device_id", PgType::Int8),
+    ("last_inform_at", PgType::Timestamptz),
+    ("online_until", PgType::Timestamptz),
+];
+
+/// The update of the devices FROM item `rows` (named `v`) lists, joined by id; `column(n)`
+/// names column n of `v`, in the order of `DEVICE_COLUMNS`. One statement per batch rather
+/// than one per session: on SQLite each statement is a hand-off to the connection's thread,
+/// on PostgreSQL a round trip.
+fn summary_update_sql(rows: &str, column: impl Fn(usize) -> String) -> String {
+    let sets: Vec<String> = DEVICE_COLUMNS[..VALUES_PER_ROW - 1]
+        .iter()
+        .enumerate()
+        .map(|(n, (name, _))| {
+            if n >= FIRST_KEPT {
+                format!(r#""{name}" = COALESCE({}, "device"."{name}")"#, column(n))
+            } else {
+                format!(r#""{name}" = {}"#, column(n))
+            }
+        })
+        .collect();
     format!(
-        r#"UPDATE "device" SET "manufacturer" = v.column1, "cwmp_version" = v.column2, {}, {}, {}, {}, {}, {} FROM (VALUES {}) AS v WHERE "device"."id" = v.column9"#,
-        kept(3, "software_version"),
-        kept(4, "hardware_version"),
-        kept(5, "data_model"),
-        kept(6, "ip_address"),
-        kept(7, "connection_request_url"),
-        kept(8, "last_boot_at"),
-        placeholder_rows(kind, before, rows, VALUES_PER_ROW),
+        r#"UPDATE "device" SET {} FROM {rows} WHERE "device"."id" = {}"#,
+        sets.join(", "),
+        column(VALUES_PER_ROW - 1)
     )
+}
+
+/// SQLite: the update of `rows` devices, bound as a VALUES list (its columns are named
+/// `column1`, `column2`, …).
+fn batch_update_sql(rows: usize) -> String {
+    let values = format!("(VALUES {}) AS v", placeholder_rows(rows, VALUES_PER_ROW));
+    summary_update_sql(&values, |n| format!("v.column{}", n + 1))
 }
 
 /// PostgreSQL: a batch as one statement, which is atomic by itself: one round trip instead
-/// of five (begin, presence, update, events, commit). The last write is the statement, the
-/// others data-modifying `WITH`s before it (PostgreSQL runs each of them, read or not).
-/// Values are bound presence rows first, then device rows, then events.
-fn pg_batch_sql(presences: usize, rows: usize, events: usize) -> String {
-    let kind = DatabaseKind::Postgres;
-    let mut writes = vec![presence_upsert_sql(kind, 0, presences)];
-    let mut before = presences * VALUES_PER_PRESENCE;
-    if rows > 0 {
-        writes.push(batch_update_sql(kind, before, rows));
-        before += rows * VALUES_PER_ROW;
-    }
-    if events > 0 {
-        writes.push(format!(
-            r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") VALUES {}"#,
-            placeholder_rows(kind, before, events, VALUES_PER_EVENT)
-        ));
-    }
-    let last = writes.pop().unwrap_or_default();
-    if writes.is_empty() {
-        return last;
-    }
-    let before: Vec<String> = writes
-        .iter()
-        .enumerate()
-        .map(|(n, write)| format!(r#""write{}" AS ({write})"#, n + 1))
-        .collect();
-    format!("WITH {} {last}", before.join(", "))
+/// of five (begin, presence, update, events, commit), each column bound as one array
+/// (`pg_arrays`). The presence upsert and the device update are data-modifying `WITH`s
+/// (PostgreSQL runs each of them, read or not), the events' insert the statement; an empty
+/// array writes nothing. Bound: presence columns, device columns, event columns.
+fn pg_batch_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let presences = unnest_sql("p", &PRESENCE_COLUMNS, 1);
+        let rows = unnest_sql("v", &DEVICE_COLUMNS, VALUES_PER_PRESENCE + 1);
+        let update = summary_update_sql(&rows, |n| format!(r#"v."{}""#, DEVICE_COLUMNS[n].0));
+        let events = unnest_sql(
+            "e",
+            &EVENT_COLUMNS,
+            VALUES_PER_PRESENCE + VALUES_PER_ROW + 1,
+        );
+        format!(
+            r#"WITH "presence" AS (INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until") SELECT * FROM {presences} {PRESENCE_CONFLICT}), "summary" AS ({update}) INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT * FROM {events}"#
+        )
+    });
+    &SQL
 }
-
-/// PostgreSQL takes at most 65,535 bound values in a statement; past this many events a
-/// batch is written the general way, its events in chunks.
-const MAX_PG_EVENTS_IN_STATEMENT: usize = 10_000;
 
 /// Who to tell that a summary update is committed.
 type SummaryDone = oneshot::Sender<Result<(), StoreError>>;
@@ -383,45 +384,23 @@ async fn write_batch(
         .copied()
         .filter(|update| update.device_row_changes)
         .collect();
-    let event_count: usize = updates.iter().map(|update| update.events.len()).sum();
-    if kind == DatabaseKind::Postgres
-        && latest.len() <= MAX_BATCH
-        && event_count <= MAX_PG_EVENTS_IN_STATEMENT
-    {
-        let mut values: Vec<Value> = latest
-            .iter()
-            .flat_map(|update| update.presence_values())
-            .collect();
-        values.extend(changed.iter().flat_map(|update| update.values()));
-        for update in updates {
-            for (code, command_key) in &update.events {
-                values.extend([
-                    update.device_id.into(),
-                    update.last_inform_at.into(),
-                    code.clone().into(),
-                    command_key.clone().into(),
-                ]);
-            }
-        }
-        let sql = pg_batch_sql(latest.len(), changed.len(), event_count);
-        db.execute_raw(Statement::from_sql_and_values(backend, &sql, values))
-            .await?;
-        return Ok(());
+    if kind == DatabaseKind::Postgres {
+        return write_on_postgres(db, &latest, &changed, updates).await;
     }
     let txn = db.begin().await?;
-    // At most MAX_BATCH rows of 9 values: under either database's limit on values.
+    // At most MAX_BATCH rows of 9 values: under SQLite's limit on values.
     for chunk in latest.chunks(MAX_BATCH) {
         let values: Vec<Value> = chunk
             .iter()
             .flat_map(|update| update.presence_values())
             .collect();
-        let sql = presence_upsert_sql(kind, 0, chunk.len());
+        let sql = presence_upsert_sql(chunk.len());
         txn.execute_raw(Statement::from_sql_and_values(backend, &sql, values))
             .await?;
     }
     for chunk in changed.chunks(MAX_BATCH) {
         let values: Vec<Value> = chunk.iter().flat_map(|update| update.values()).collect();
-        let sql = batch_update_sql(kind, 0, chunk.len());
+        let sql = batch_update_sql(chunk.len());
         txn.execute_raw(Statement::from_sql_and_values(backend, &sql, values))
             .await?;
     }
@@ -436,6 +415,54 @@ async fn write_batch(
             .await?;
     }
     txn.commit().await?;
+    Ok(())
+}
+
+/// PostgreSQL: the presence of each device in `latest`, the row of each in `changed` and
+/// every event of `updates`, in one statement (`pg_batch_sql`).
+async fn write_on_postgres(
+    db: &DatabaseConnection,
+    latest: &[&SummaryUpdate],
+    changed: &[&SummaryUpdate],
+    updates: &[&SummaryUpdate],
+) -> Result<(), StoreError> {
+    let events: Vec<(i64, DateTime<Utc>, &str, &str)> = updates
+        .iter()
+        .flat_map(|update| {
+            update.events.iter().map(|(code, command_key)| {
+                (
+                    update.device_id,
+                    update.last_inform_at,
+                    code.as_str(),
+                    command_key.as_str(),
+                )
+            })
+        })
+        .collect();
+    let text = |value: fn(&SummaryUpdate) -> Option<&str>| -> Vec<Option<&str>> {
+        changed.iter().map(|update| value(update)).collect()
+    };
+    // Bound in the order of `PRESENCE_COLUMNS`, `DEVICE_COLUMNS`, then `EVENT_COLUMNS`.
+    sqlx::query(pg_batch_sql())
+        .bind(latest.iter().map(|u| u.device_id).collect::<Vec<_>>())
+        .bind(latest.iter().map(|u| u.last_inform_at).collect::<Vec<_>>())
+        .bind(latest.iter().map(|u| u.online_until).collect::<Vec<_>>())
+        .bind(text(|u| Some(&u.manufacturer)))
+        .bind(text(|u| Some(&u.cwmp_version)))
+        .bind(text(|u| u.software_version.as_deref()))
+        .bind(text(|u| u.hardware_version.as_deref()))
+        .bind(text(|u| u.data_model.as_deref()))
+        .bind(text(|u| u.ip_address.as_deref()))
+        .bind(text(|u| u.connection_request_url.as_deref()))
+        .bind(changed.iter().map(|u| u.last_boot_at).collect::<Vec<_>>())
+        .bind(changed.iter().map(|u| u.device_id).collect::<Vec<_>>())
+        .bind(events.iter().map(|event| event.0).collect::<Vec<_>>())
+        .bind(events.iter().map(|event| event.1).collect::<Vec<_>>())
+        .bind(events.iter().map(|event| event.2).collect::<Vec<_>>())
+        .bind(events.iter().map(|event| event.3).collect::<Vec<_>>())
+        .execute(db.get_postgres_connection_pool())
+        .await
+        .map_err(query_error)?;
     Ok(())
 }
 
@@ -462,56 +489,51 @@ mod tests {
     }
 
     #[test]
-    fn each_statement_has_one_placeholder_per_value() {
+    fn each_sqlite_statement_has_one_placeholder_per_value() {
         let update = update();
         assert_eq!(update.values().len(), VALUES_PER_ROW);
         assert_eq!(update.presence_values().len(), VALUES_PER_PRESENCE);
-        for kind in [DatabaseKind::Sqlite, DatabaseKind::Postgres] {
-            let mark = if kind == DatabaseKind::Sqlite {
-                '?'
-            } else {
-                '$'
-            };
-            let sql = batch_update_sql(kind, 0, 3);
-            assert_eq!(sql.matches(mark).count(), 3 * VALUES_PER_ROW, "{sql}");
-            let sql = presence_upsert_sql(kind, 0, 2);
-            assert_eq!(sql.matches(mark).count(), 2 * VALUES_PER_PRESENCE, "{sql}");
-        }
-        let sql = batch_update_sql(DatabaseKind::Postgres, 0, 3);
-        assert!(sql.contains("$27)"), "{sql}");
-        assert!(!sql.contains("$28"), "{sql}");
-        let sql = presence_upsert_sql(DatabaseKind::Postgres, 0, 2);
-        assert!(sql.contains("($4, $5, $6)"), "{sql}");
-        // SQLite's are anonymous: no name to look up when binding.
-        let sql = presence_upsert_sql(DatabaseKind::Sqlite, 0, 2);
+        let sql = batch_update_sql(3);
+        assert_eq!(sql.matches('?').count(), 3 * VALUES_PER_ROW, "{sql}");
+        assert!(
+            sql.contains(r#""data_model" = COALESCE(v.column5, "device"."data_model")"#),
+            "{sql}"
+        );
+        assert!(sql.ends_with(r#"WHERE "device"."id" = v.column9"#), "{sql}");
+        // Anonymous: no name to look up when binding.
+        let sql = presence_upsert_sql(2);
         assert!(sql.contains("VALUES (?, ?, ?), (?, ?, ?) ON"), "{sql}");
     }
 
     #[test]
-    fn postgres_writes_a_batch_in_one_statement() {
-        let sql = pg_batch_sql(3, 2, 3);
+    fn postgres_writes_a_batch_in_one_statement_of_arrays() {
+        let sql = pg_batch_sql();
         assert!(
-            sql.starts_with(r#"WITH "write1" AS (INSERT INTO "device_presence""#),
+            sql.starts_with(r#"WITH "presence" AS (INSERT INTO "device_presence""#),
             "{sql}"
         );
-        assert!(sql.contains(r#""write2" AS (UPDATE "device""#), "{sql}");
-        let values = 3 * VALUES_PER_PRESENCE + 2 * VALUES_PER_ROW + 3 * VALUES_PER_EVENT;
-        assert_eq!(sql.matches('$').count(), values);
-        // Presence rows first, then the device rows, then the events.
-        assert!(sql.contains("($7, $8, $9) ON CONFLICT"), "{sql}");
-        assert!(sql.contains("($10, $11,"), "{sql}");
-        assert!(sql.ends_with("($36, $37, $38, $39)"), "{sql}");
-        // Only presence changed and no events: the upsert alone.
-        assert_eq!(
-            pg_batch_sql(2, 0, 0),
-            presence_upsert_sql(DatabaseKind::Postgres, 0, 2)
-        );
-        let sql = pg_batch_sql(2, 0, 1);
         assert!(
-            sql.contains(r#"AS (INSERT INTO "device_presence""#),
+            sql.contains(r#""summary" AS (UPDATE "device" SET "manufacturer" = v."manufacturer""#),
             "{sql}"
         );
-        assert!(sql.ends_with(r#"VALUES ($7, $8, $9, $10)"#), "{sql}");
+        assert!(
+            sql.contains(r#""last_boot_at" = COALESCE(v."last_boot_at", "device"."last_boot_at")"#),
+            "{sql}"
+        );
+        // Presence columns first, then the device's, then the events'.
+        assert!(
+            sql.contains(r#"unnest($1::int8[], $2::timestamptz[], $3::timestamptz[]) AS "p""#),
+            "{sql}"
+        );
+        assert!(sql.contains(r#"$12::int8[]) AS "v""#), "{sql}");
+        assert!(sql.contains(r#"WHERE "device"."id" = v."id")"#), "{sql}");
+        assert!(
+            sql.contains(
+                r#"unnest($13::int8[], $14::timestamptz[], $15::text[], $16::text[]) AS "e""#
+            ),
+            "{sql}"
+        );
+        assert!(!sql.contains("$17"), "{sql}");
     }
 
     #[test]

@@ -19,7 +19,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Transac
 
 use super::{
     DatabaseKind, DeviceKey, StoreError, TaskStatus,
-    summary_writer::{SummaryUpdate, placeholder_rows},
+    pg_arrays::{EVENT_COLUMNS, PgType, query_error, unnest_sql},
+    summary_writer::{DEVICE_COLUMNS, FIRST_KEPT, SummaryUpdate, placeholder_rows},
 };
 
 /// A periodic Inform to be written only if the device still stands as remembered.
@@ -49,7 +50,7 @@ const VALUES_PER_EVENT: usize = 4;
 pub(super) const MAX_EVENTS: usize = 16;
 
 impl UnchangedInform {
-    /// The row SQLite binds, in the order of `CHECK_COLUMNS`: the presence row, what the
+    /// The row SQLite binds, in the order of `check_columns`: the presence row, what the
     /// check needs, then the summary columns the Inform carries (the first of the update's
     /// own row; its last boot and id are not needed).
     fn values(&self) -> impl Iterator<Item = Value> {
@@ -72,10 +73,9 @@ impl UnchangedInform {
 /// Summary columns an Inform carries, first in `SummaryUpdate::values`.
 const SUMMARY_COLUMNS: usize = 7;
 
-/// The columns of a check row, in the order `UnchangedInform::values` binds them: the
-/// presence row, what the check compares, then the summary columns the Inform carries.
-/// Past the first three, each is named after the `device` column it is compared with.
-const CHECK_COLUMNS: [(&str, PgType); VALUES_PER_ROW] = [
+/// The columns of a check row before the summary columns: the presence row, then what the
+/// check compares, each named after the `device` column it is compared with.
+const OWN_COLUMNS: [(&str, PgType); VALUES_PER_ROW - SUMMARY_COLUMNS] = [
     ("device_id", PgType::Int8),
     ("last_inform_at", PgType::Timestamptz),
     ("online_until", PgType::Timestamptz),
@@ -85,46 +85,21 @@ const CHECK_COLUMNS: [(&str, PgType); VALUES_PER_ROW] = [
     ("inform_digest", PgType::Text),
     ("inform_interval", PgType::Int8),
     ("tree_complete", PgType::Bool),
-    ("manufacturer", PgType::Text),
-    ("cwmp_version", PgType::Text),
-    ("software_version", PgType::Text),
-    ("hardware_version", PgType::Text),
-    ("data_model", PgType::Text),
-    ("ip_address", PgType::Text),
-    ("connection_request_url", PgType::Text),
 ];
+
+/// The columns of a check row, in the order `UnchangedInform::values` binds them: its own,
+/// then the summary columns the Inform carries, as the summary writer names them.
+fn check_columns() -> Vec<(&'static str, PgType)> {
+    OWN_COLUMNS
+        .iter()
+        .chain(&DEVICE_COLUMNS[..SUMMARY_COLUMNS])
+        .copied()
+        .collect()
+}
 
 /// Check columns from this one on are summary columns the Inform may leave out (NULL):
 /// one it carries must equal the stored value.
-const FIRST_CARRIED: usize = 11;
-
-/// The columns of an event row.
-const EVENT_COLUMNS: [(&str, PgType); VALUES_PER_EVENT] = [
-    ("device_id", PgType::Int8),
-    ("at", PgType::Timestamptz),
-    ("code", PgType::Text),
-    ("command_key", PgType::Text),
-];
-
-/// The PostgreSQL array types the batch binds its columns as.
-#[derive(Debug, Clone, Copy)]
-enum PgType {
-    Int8,
-    Timestamptz,
-    Text,
-    Bool,
-}
-
-impl PgType {
-    fn array(self) -> &'static str {
-        match self {
-            PgType::Int8 => "int8[]",
-            PgType::Timestamptz => "timestamptz[]",
-            PgType::Text => "text[]",
-            PgType::Bool => "bool[]",
-        }
-    }
-}
+const FIRST_CARRIED: usize = OWN_COLUMNS.len() + FIRST_KEPT;
 
 /// The update of the presence rows listed by `rows`, a FROM item named `v`, each only where
 /// its device passes the check; it returns the id of each device written and whether it
@@ -143,11 +118,11 @@ fn checked_presence_sql(
         r#""device_presence"."device_id" = {id} AND "d"."id" = {id}"#,
         id = column(0)
     );
-    for (n, (name, _)) in CHECK_COLUMNS.iter().enumerate().skip(3) {
+    for (n, (name, _)) in check_columns().into_iter().enumerate().skip(3) {
         let value = column(n);
         let check = if n >= FIRST_CARRIED {
             format!(r#"({value} IS NULL OR "d"."{name}" = {value})"#)
-        } else if *name == "inform_interval" {
+        } else if name == "inform_interval" {
             format!(r#""d"."{name}" {same} {value}"#)
         } else {
             format!(r#""d"."{name}" = {value}"#)
@@ -167,10 +142,7 @@ fn checked_presence_sql(
 /// SQLite: the checked update of `rows` rows, bound as a VALUES list (its columns are
 /// named `column1`, `column2`, …).
 fn sqlite_check_sql(rows: usize) -> String {
-    let values = format!(
-        "(VALUES {}) AS v",
-        placeholder_rows(DatabaseKind::Sqlite, 0, rows, VALUES_PER_ROW)
-    );
+    let values = format!("(VALUES {}) AS v", placeholder_rows(rows, VALUES_PER_ROW));
     checked_presence_sql(DatabaseKind::Sqlite, &values, |n| {
         format!("v.column{}", n + 1)
     })
@@ -180,40 +152,20 @@ fn sqlite_check_sql(rows: usize) -> String {
 fn sqlite_events_sql(rows: usize) -> String {
     format!(
         r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e WHERE e.column1 IS NOT NULL"#,
-        placeholder_rows(DatabaseKind::Sqlite, 0, rows, VALUES_PER_EVENT)
-    )
-}
-
-/// `unnest` of one array parameter per column from `$first` on, as FROM item `alias`.
-fn unnest_sql(alias: &str, columns: &[(&str, PgType)], first: usize) -> String {
-    let arrays: Vec<String> = (first..)
-        .zip(columns)
-        .map(|(n, (_, kind))| format!("${n}::{}", kind.array()))
-        .collect();
-    let names: Vec<String> = columns
-        .iter()
-        .map(|(name, _)| format!(r#""{name}""#))
-        .collect();
-    format!(
-        r#"unnest({}) AS "{alias}"({})"#,
-        arrays.join(", "),
-        names.join(", ")
+        placeholder_rows(rows, VALUES_PER_EVENT)
     )
 }
 
 /// PostgreSQL: the whole batch as one statement (one round trip, atomic by itself): the
-/// checked update and the events of the devices that passed. Each column is bound as one
-/// array and unnested, rather than as a VALUES list of one parameter per value: one
-/// statement text and plan for every batch size, and nothing to bind, parse or set up per
-/// value (a 64-row VALUES list is 1,024 parameters, each an expression the executor
-/// prepares on every run).
+/// checked update and the events of the devices that passed, each column bound as one
+/// array (`pg_arrays`).
 fn pg_batch_sql() -> &'static str {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let checks = checked_presence_sql(
-            DatabaseKind::Postgres,
-            &unnest_sql("v", &CHECK_COLUMNS, 1),
-            |n| format!(r#"v."{}""#, CHECK_COLUMNS[n].0),
-        );
+        let columns = check_columns();
+        let checks =
+            checked_presence_sql(DatabaseKind::Postgres, &unnest_sql("v", &columns, 1), |n| {
+                format!(r#"v."{}""#, columns[n].0)
+            });
         let events = unnest_sql("e", &EVENT_COLUMNS, VALUES_PER_ROW + 1);
         format!(
             r#"WITH "passed" AS ({checks}), "events" AS (INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e."device_id", e."at", e."code", e."command_key" FROM {events} WHERE e."device_id" IN (SELECT "device_id" FROM "passed")) SELECT "device_id", "open_tasks" FROM "passed""#
@@ -329,7 +281,7 @@ async fn write_on_postgres(
         latest.iter().map(|inform| value(inform)).collect()
     };
     let events: Vec<EventRow> = event_rows_of(informs.iter().copied()).collect();
-    // Bound in the order of `CHECK_COLUMNS`, then `EVENT_COLUMNS`.
+    // Bound in the order of `check_columns`, then `EVENT_COLUMNS`.
     let query = sqlx::query_as::<_, (i64, bool)>(pg_batch_sql())
         .bind(
             latest
@@ -369,11 +321,7 @@ async fn write_on_postgres(
     query
         .fetch_all(db.get_postgres_connection_pool())
         .await
-        .map_err(|error| {
-            StoreError::Query(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(
-                std::sync::Arc::new(error),
-            )))
-        })
+        .map_err(query_error)
 }
 
 /// Rows of one SQLite statement at most (padded: 256 check rows of 16 values, 256 event

@@ -193,8 +193,11 @@ async fn measure(
             p99_ms: percentile(0.99),
             errors,
             cpu_s_per_1000: None,
+            load_cpu_s_per_1000: None,
+            db_cpu_s_per_1000: None,
             rss_mib: Some(round(server.rss_mib(), 1)),
             share_of_ceiling: None,
+            cpu_share_of_ceiling: None,
         });
     }
     reports.push(Report {
@@ -210,8 +213,11 @@ async fn measure(
         p99_ms: fleet_ms,
         errors: 0,
         cpu_s_per_1000: None,
+        load_cpu_s_per_1000: None,
+        db_cpu_s_per_1000: None,
         rss_mib: None,
         share_of_ceiling: None,
+        cpu_share_of_ceiling: None,
     });
     reports.push(Report {
         scenario: "memory_idle",
@@ -226,8 +232,11 @@ async fn measure(
         p99_ms: 0.0,
         errors: 0,
         cpu_s_per_1000: None,
+        load_cpu_s_per_1000: None,
+        db_cpu_s_per_1000: None,
         rss_mib: Some(round(idle_rss, 1)),
         share_of_ceiling: None,
+        cpu_share_of_ceiling: None,
     });
     Ok(reports)
 }

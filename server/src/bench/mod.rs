@@ -95,9 +95,59 @@ pub struct Report {
     pub errors: usize,
     /// Server CPU seconds per 1,000 sessions (user + system).
     pub cpu_s_per_1000: Option<f64>,
+    /// The load generator's (this process's) CPU seconds per 1,000 sessions.
+    pub load_cpu_s_per_1000: Option<f64>,
+    /// PostgreSQL's CPU seconds per 1,000 sessions, when it runs on this machine (SQLite's
+    /// work is the server's own).
+    pub db_cpu_s_per_1000: Option<f64>,
     pub rss_mib: Option<f64>,
     /// Sessions per second as a share of the ceiling's (scenario 1 and 2).
     pub share_of_ceiling: Option<f64>,
+    /// The share of the ceiling the CPU per session allows (scenario 1 and 2): the
+    /// ceiling's CPU per session (its endpoint and the load generator) over this
+    /// scenario's (server, load generator, PostgreSQL). What the share would be if both
+    /// kept the machine busy; the gap to `share_of_ceiling` is time the machine idled
+    /// while sessions waited. It moves less with the machine's speed than either rate.
+    pub cpu_share_of_ceiling: Option<f64>,
+}
+
+/// CPU readings at the start of a scenario, of every process that does its work.
+pub(crate) struct CpuMeter {
+    server: f64,
+    load: Option<f64>,
+    database: Option<std::collections::HashMap<u32, f64>>,
+}
+
+impl CpuMeter {
+    /// Readings now; `database` when the scenario runs on PostgreSQL.
+    pub(crate) fn start(server: &ServerProcess, database: Option<BenchDatabase>) -> CpuMeter {
+        CpuMeter {
+            server: server.cpu_seconds(),
+            load: process::cpu_seconds_of(std::process::id()),
+            database: matches!(database, Some(BenchDatabase::Postgres))
+                .then(process::postgres_cpu_seconds)
+                .flatten(),
+        }
+    }
+
+    /// CPU seconds per 1,000 `sessions` since the start: server, load generator, database.
+    fn per_1000(&self, server: &ServerProcess, sessions: usize) -> [Option<f64>; 3] {
+        let per_1000 = |seconds: f64| round(seconds * 1000.0 / sessions.max(1) as f64, 3);
+        let load = self
+            .load
+            .zip(process::cpu_seconds_of(std::process::id()))
+            .map(|(before, after)| per_1000(after - before));
+        let database = self
+            .database
+            .as_ref()
+            .zip(process::postgres_cpu_seconds())
+            .map(|(before, after)| per_1000(process::postgres_cpu_between(before, &after)));
+        [
+            Some(per_1000(server.cpu_seconds() - self.server)),
+            load,
+            database,
+        ]
+    }
 }
 
 impl Report {
@@ -106,8 +156,10 @@ impl Report {
         db: &'static str,
         config: &BenchConfig,
         stats: &LoadStats,
-        server: Option<(&ServerProcess, f64)>,
+        server: &ServerProcess,
+        cpu: &CpuMeter,
     ) -> Report {
+        let [server_cpu, load_cpu, db_cpu] = cpu.per_1000(server, stats.sessions);
         Report {
             scenario,
             db,
@@ -120,15 +172,22 @@ impl Report {
             p95_ms: round(stats.percentile_ms(0.95), 2),
             p99_ms: round(stats.percentile_ms(0.99), 2),
             errors: stats.errors,
-            cpu_s_per_1000: server.map(|(process, cpu_before)| {
-                round(
-                    (process.cpu_seconds() - cpu_before) * 1000.0 / stats.sessions.max(1) as f64,
-                    3,
-                )
-            }),
-            rss_mib: server.map(|(process, _)| round(process.rss_mib(), 1)),
+            cpu_s_per_1000: server_cpu,
+            load_cpu_s_per_1000: load_cpu,
+            db_cpu_s_per_1000: db_cpu,
+            rss_mib: Some(round(server.rss_mib(), 1)),
             share_of_ceiling: None,
+            cpu_share_of_ceiling: None,
         }
+    }
+
+    /// CPU seconds per 1,000 sessions of every process measured.
+    fn total_cpu_s_per_1000(&self) -> Option<f64> {
+        Some(
+            self.cpu_s_per_1000?
+                + self.load_cpu_s_per_1000?
+                + self.db_cpu_s_per_1000.unwrap_or(0.0),
+        )
     }
 }
 
@@ -165,7 +224,7 @@ async fn run_ceiling(config: &BenchConfig) -> Result<Report, BenchError> {
     let client = SimClient::new(&format!("http://{address}/"))
         .map_err(|e| BenchError::Http(e.to_string()))?;
     let fleet = Arc::new(Fleet::new(0, config.devices));
-    let cpu_before = endpoint.cpu_seconds();
+    let cpu = CpuMeter::start(&endpoint, None);
     let stats = load::run(
         &client,
         fleet,
@@ -175,11 +234,7 @@ async fn run_ceiling(config: &BenchConfig) -> Result<Report, BenchError> {
     )
     .await;
     Ok(Report::new(
-        "ceiling",
-        "none",
-        config,
-        &stats,
-        Some((&endpoint, cpu_before)),
+        "ceiling", "none", config, &stats, &endpoint, &cpu,
     ))
 }
 
@@ -262,7 +317,7 @@ async fn run_scenarios(
     let mut reports = Vec::new();
 
     // 3: every device arrives new at once; each tree is read by the engine.
-    let cpu = server.cpu_seconds();
+    let cpu = CpuMeter::start(&server, Some(database));
     let storm = load::run(
         &client,
         fleet.clone(),
@@ -276,7 +331,8 @@ async fn run_scenarios(
         db,
         config,
         &storm,
-        Some((&server, cpu)),
+        &server,
+        &cpu,
     ));
     let http = HttpClient::default();
     let base = format!("http://{}", server.ui);
@@ -290,7 +346,7 @@ async fn run_scenarios(
     }
 
     // 1: periodic informs, no pending work.
-    let cpu = server.cpu_seconds();
+    let cpu = CpuMeter::start(&server, Some(database));
     let periodic = load::run(
         &client,
         fleet.clone(),
@@ -300,15 +356,12 @@ async fn run_scenarios(
     )
     .await;
     reports.push(Report::new(
-        "periodic",
-        db,
-        config,
-        &periodic,
-        Some((&server, cpu)),
+        "periodic", db, config, &periodic, &server, &cpu,
     ));
     // The ceiling, right after: the server waits idle meanwhile.
     let ceiling = run_ceiling(config).await?;
     let ceiling_per_s = ceiling.sessions_per_s;
+    let ceiling_cpu = ceiling.total_cpu_s_per_1000();
     reports.push(ceiling);
 
     // 2: the same, each session carrying one task queued through the API just before.
@@ -319,7 +372,7 @@ async fn run_scenarios(
         token,
         targets,
     });
-    let cpu = server.cpu_seconds();
+    let cpu = CpuMeter::start(&server, Some(database));
     let with_task = load::run(
         &client,
         fleet,
@@ -340,7 +393,8 @@ async fn run_scenarios(
         db,
         config,
         &with_task,
-        Some((&server, cpu)),
+        &server,
+        &cpu,
     ));
     for report in &mut reports {
         if matches!(report.scenario, "periodic" | "periodic_with_task") {
@@ -348,6 +402,9 @@ async fn run_scenarios(
                 report.sessions_per_s / ceiling_per_s.max(f64::EPSILON),
                 3,
             ));
+            report.cpu_share_of_ceiling = ceiling_cpu
+                .zip(report.total_cpu_s_per_1000())
+                .map(|(ceiling, scenario)| round(ceiling / scenario.max(f64::EPSILON), 3));
         }
     }
     for report in &reports {
@@ -505,7 +562,7 @@ async fn device_targets(
 /// The table people read.
 pub fn print_table(reports: &[Report]) {
     println!(
-        "{:<20} {:<7} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8} {:>8}",
+        "{:<20} {:<7} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9}",
         "scenario",
         "db",
         "sessions",
@@ -516,15 +573,20 @@ pub fn print_table(reports: &[Report]) {
         "p99 ms",
         "errors",
         "cpu/1000",
+        "load/1000",
+        "db/1000",
         "rss MiB",
-        "ceiling"
+        "ceiling",
+        "cpu allows"
     );
+    let percent =
+        |share: Option<f64>| share.map_or("-".to_owned(), |s| format!("{:.0}%", s * 100.0));
     for r in reports {
         let optional = |value: Option<f64>, places: usize| {
             value.map_or("-".to_owned(), |v| format!("{v:.places$}"))
         };
         println!(
-            "{:<20} {:<7} {:>8} {:>9.1} {:>9.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9} {:>8} {:>8}",
+            "{:<20} {:<7} {:>8} {:>9.1} {:>9.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9}",
             r.scenario,
             r.db,
             r.sessions,
@@ -535,9 +597,11 @@ pub fn print_table(reports: &[Report]) {
             r.p99_ms,
             r.errors,
             optional(r.cpu_s_per_1000, 3),
+            optional(r.load_cpu_s_per_1000, 3),
+            optional(r.db_cpu_s_per_1000, 3),
             optional(r.rss_mib, 1),
-            r.share_of_ceiling
-                .map_or("-".to_owned(), |s| format!("{:.0}%", s * 100.0)),
+            percent(r.share_of_ceiling),
+            percent(r.cpu_share_of_ceiling),
         );
     }
 }

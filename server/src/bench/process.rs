@@ -2,6 +2,7 @@
 //! through /proc (CPU seconds, resident memory), stopped at the end.
 
 use std::{
+    collections::HashMap,
     net::{SocketAddr, TcpListener},
     path::Path,
     process::{Child, Command, Stdio},
@@ -73,23 +74,7 @@ impl ServerProcess {
 
     /// CPU seconds (user + system) the process has used so far.
     pub fn cpu_seconds(&self) -> f64 {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())) else {
-            return 0.0;
-        };
-        // Fields after the command name (which may hold spaces) start after the last ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, rest)| rest)
-            .split_whitespace()
-            .collect();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        // utime and stime are fields 14 and 15 of the line: 11 and 12 after the name.
-        (ticks(11) + ticks(12)) / clock_ticks_per_second()
+        cpu_seconds_of(self.child.id()).unwrap_or(0.0)
     }
 
     /// Resident memory in MiB.
@@ -118,6 +103,47 @@ impl Drop for ServerProcess {
     }
 }
 
+/// CPU seconds (user + system) process `pid` has used so far; `None` once it is gone.
+pub fn cpu_seconds_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 after the name.
+    Some((ticks(11)? + ticks(12)?) / clock_ticks_per_second())
+}
+
+/// CPU seconds used so far by each PostgreSQL process on this machine (its backends and its
+/// own writers: the WAL writer's flushes are the benchmark's work too), by process id;
+/// `None` when none runs here (a database on another host).
+pub fn postgres_cpu_seconds() -> Option<HashMap<u32, f64>> {
+    let mut processes = HashMap::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let is_postgres = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|comm| comm.trim_end() == "postgres");
+        if is_postgres && let Some(seconds) = cpu_seconds_of(pid) {
+            processes.insert(pid, seconds);
+        }
+    }
+    (!processes.is_empty()).then_some(processes)
+}
+
+/// CPU seconds PostgreSQL used between two readings: what each process used since the
+/// first, a process started meanwhile all it used (one that ended meanwhile is lost).
+pub fn postgres_cpu_between(before: &HashMap<u32, f64>, after: &HashMap<u32, f64>) -> f64 {
+    after
+        .iter()
+        .map(|(pid, seconds)| seconds - before.get(pid).copied().unwrap_or(0.0))
+        .sum()
+}
+
 fn clock_ticks_per_second() -> f64 {
     static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     *TICKS.get_or_init(|| {
@@ -130,4 +156,23 @@ fn clock_ticks_per_second() -> f64 {
             .filter(|ticks| *ticks > 0.0)
             .unwrap_or(100.0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_cpu_counts_what_each_process_used_meanwhile() {
+        let before = HashMap::from([(10, 5.0), (11, 2.0), (12, 1.0)]);
+        // 10 used 1.5 s, 11 nothing, 12 ended, 13 started and used 0.25 s.
+        let after = HashMap::from([(10, 6.5), (11, 2.0), (13, 0.25)]);
+        assert_eq!(postgres_cpu_between(&before, &after), 1.75);
+    }
+
+    #[test]
+    fn this_process_has_used_some_cpu() {
+        assert!(cpu_seconds_of(std::process::id()).is_some());
+        assert_eq!(cpu_seconds_of(u32::MAX), None);
+    }
 }
