@@ -154,6 +154,8 @@ pub(super) const DEVICE_COLUMNS: [(&str, PgType); VALUES_PER_ROW] = [
     ("id", PgType::Int8),
 ];
 
+/// `DEVICE_COLUMNS` from this one on keep the stored value where the update has none (an
+/// Inform need not carry them); manufacturer and CWMP version it always carries.
 pub(super) const FIRST_KEPT: usize = 2;
 
 /// The presence columns, in the order of `SummaryUpdate::presence_values`.
