@@ -86,6 +86,18 @@ impl SummaryUpdate {
         }
     }
 
+    /// Its events as bound: device, time, code, command key.
+    pub(super) fn event_rows(&self) -> impl Iterator<Item = (i64, DateTime<Utc>, &str, &str)> {
+        self.events.iter().map(|(code, command_key)| {
+            (
+                self.device_id,
+                self.last_inform_at,
+                code.as_str(),
+                command_key.as_str(),
+            )
+        })
+    }
+
     /// The presence row, as its values in the order of `presence_upsert_sql`'s columns.
     pub(super) fn presence_values(&self) -> [Value; VALUES_PER_PRESENCE] {
         [
@@ -428,18 +440,9 @@ async fn write_on_postgres(
     changed: &[&SummaryUpdate],
     updates: &[&SummaryUpdate],
 ) -> Result<(), StoreError> {
-    let events: Vec<(i64, DateTime<Utc>, &str, &str)> = updates
+    let events: Vec<_> = updates
         .iter()
-        .flat_map(|update| {
-            update.events.iter().map(|(code, command_key)| {
-                (
-                    update.device_id,
-                    update.last_inform_at,
-                    code.as_str(),
-                    command_key.as_str(),
-                )
-            })
-        })
+        .flat_map(|update| update.event_rows())
         .collect();
     let text = |value: fn(&SummaryUpdate) -> Option<&str>| -> Vec<Option<&str>> {
         changed.iter().map(|update| value(update)).collect()

@@ -200,17 +200,7 @@ type EventRow<'a> = (i64, DateTime<Utc>, &'a str, &'a str);
 fn event_rows_of<'a>(
     informs: impl Iterator<Item = &'a UnchangedInform>,
 ) -> impl Iterator<Item = EventRow<'a>> {
-    informs.flat_map(|inform| {
-        let update = &inform.update;
-        update.events.iter().map(|(code, command_key)| {
-            (
-                update.device_id,
-                update.last_inform_at,
-                code.as_str(),
-                command_key.as_str(),
-            )
-        })
-    })
+    informs.flat_map(|inform| inform.update.event_rows())
 }
 
 /// `events` appended to `values`, padded; returns how many rows that makes.
