@@ -189,3 +189,70 @@ mod bootstrap {
         super::a_bootstrap_rereads_the_tree(super::Backend::Postgres).await
     }
 }
+
+/// A heartbeat is answered before its write commits. A device that never comes back for
+/// the rest of its session still has it recorded: the session that supersedes it settles
+/// it, and a session's next POST waits for it before going on.
+async fn an_abandoned_heartbeat_is_recorded(backend: Backend) {
+    use app::cwmp::{CwmpVersion, encode, envelope::Header};
+    let db = TestDb::new(backend).await;
+    let running = start_server(&db, &[]).await;
+    let url = cwmp_url(&running);
+    let client = SimClient::new(&url).unwrap();
+    let mut device = SimDevice::new(9, DataModel::Tr181);
+    let mut dice = Dice::new(9);
+    for _ in 0..2 {
+        client
+            .run_session(&mut device, Chaos::default(), &mut dice)
+            .await
+            .unwrap();
+    }
+    let store = &running.services.store;
+    let id = common::registered_device_id(&running.services, &device).await;
+    let periodic = |events: &[(String, chrono::DateTime<chrono::Utc>)]| {
+        events
+            .iter()
+            .filter(|(code, _)| code == "2 PERIODIC")
+            .count()
+    };
+    let before = store.device_events(id, 50).await.unwrap();
+    let before: Vec<_> = before.into_iter().map(|e| (e.0, e.2)).collect();
+
+    // The Inform alone: answered, and the device goes quiet.
+    let inform = device.inform(chrono::Utc::now(), 0);
+    let header = Header {
+        id: Some("1".to_owned()),
+        ..Header::default()
+    };
+    let reply = common::http(
+        "POST",
+        &url,
+        &[("content-type", "text/xml")],
+        Some(encode(CwmpVersion::V1_2, &header, Some(&inform))),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("InformResponse"), "{}", reply.body);
+
+    // Its next session supersedes the quiet one, which records its heartbeat.
+    client
+        .run_session(&mut device, Chaos::default(), &mut dice)
+        .await
+        .unwrap();
+    let after = store.device_events(id, 50).await.unwrap();
+    let after: Vec<_> = after.into_iter().map(|e| (e.0, e.2)).collect();
+    assert_eq!(periodic(&after), periodic(&before) + 2, "{after:?}");
+    running.shutdown().await;
+    db.cleanup().await;
+}
+
+mod abandoned_heartbeat {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::an_abandoned_heartbeat_is_recorded(super::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::an_abandoned_heartbeat_is_recorded(super::Backend::Postgres).await
+    }
+}

@@ -735,6 +735,97 @@ async fn remembered_devices_are_checked_by_the_database(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A heartbeat from a remembered device is handed to the writer and settled later; one
+/// whose device changed or went meanwhile is then recorded the full way, as of when it
+/// came. Anything but a heartbeat is recorded before `begin_inform` returns.
+async fn heartbeats_are_settled_after_their_answer(backend: Backend) {
+    use app::store::InformStart;
+    let db = TestDb::new(backend).await;
+    let one = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let two = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+    let key = DeviceKey {
+        oui: "00D09E".into(),
+        product_class: "GW".into(),
+        serial_number: "H1".into(),
+    };
+    let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+    let at = |minutes: i64| start + Duration::minutes(minutes);
+    let first = record(&one, &key, &inform("1.0", &[]), at(0)).await;
+    let begin = |record: InformRecord, minutes: i64| {
+        let (one, key) = (&one, &key);
+        async move {
+            one.begin_inform(key, record, true, at(minutes))
+                .await
+                .unwrap()
+        }
+    };
+
+    let InformStart::Checking(check) = begin(inform("1.0", &[]), 10).await else {
+        panic!("a heartbeat of a remembered device waits for nothing");
+    };
+    assert_eq!(check.device().id, first.id);
+    assert!(matches!(
+        one.finish_inform(*check).await.unwrap(),
+        InformOutcome::Known {
+            open_tasks: false,
+            ..
+        }
+    ));
+    let device = one.device_by_key(&key).await.unwrap().unwrap();
+    assert_eq!(device.last_inform_at, at(10));
+    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 2);
+
+    // Two heartbeats in flight at once (a session superseding another): both kept.
+    let (a, b) = (
+        begin(inform("1.0", &[]), 11).await,
+        begin(inform("1.0", &[]), 12).await,
+    );
+    for start in [a, b] {
+        let InformStart::Checking(check) = start else {
+            panic!("not deferred");
+        };
+        one.finish_inform(*check).await.unwrap();
+    }
+    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 4);
+
+    // A boot is recorded before the answer.
+    let mut booted = inform("1.0", &[]);
+    booted.booted = true;
+    booted.events = vec![("1 BOOT".into(), String::new())];
+    assert!(matches!(
+        begin(booted, 20).await,
+        InformStart::Recorded(InformOutcome::Known { .. })
+    ));
+
+    // Changed through the other instance: the check turns the write down, and the Inform
+    // is stored as said, at the time it came.
+    record(&two, &key, &inform("2.0", &[]), at(30)).await;
+    let InformStart::Checking(check) = begin(inform("1.0", &[]), 40).await else {
+        panic!("not deferred");
+    };
+    assert!(matches!(
+        one.finish_inform(*check).await.unwrap(),
+        InformOutcome::Known { .. }
+    ));
+    let device = one.device_by_key(&key).await.unwrap().unwrap();
+    assert_eq!(device.software_version.as_deref(), Some("1.0"));
+    assert_eq!(device.last_inform_at, at(40));
+    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 7);
+
+    // Deleted meanwhile: registered anew, with its event.
+    assert!(one.is_remembered(&key));
+    assert!(two.delete_device(first.id).await.unwrap());
+    let InformStart::Checking(check) = begin(inform("1.0", &[]), 50).await else {
+        panic!("not deferred");
+    };
+    let InformOutcome::Registered(again) = one.finish_inform(*check).await.unwrap() else {
+        panic!("not registered again");
+    };
+    assert_ne!(again.id, first.id);
+    assert_eq!(one.device_events(again.id, 10).await.unwrap().len(), 1);
+    db.cleanup().await;
+}
+
 /// PostgreSQL's `device_event` has no foreign key (a lock on the device row per event);
 /// SQLite's keeps its own. Down, PostgreSQL gets it back once the events it would refuse
 /// are gone; up again, it is dropped again.
@@ -795,6 +886,7 @@ on_both_databases!(merges_patch_the_tree_field_by_field);
 on_both_databases!(informs_arriving_together_are_each_stored);
 on_both_databases!(the_cheap_path_follows_what_tasks_change);
 on_both_databases!(remembered_devices_are_checked_by_the_database);
+on_both_databases!(heartbeats_are_settled_after_their_answer);
 
 /// The serial numbers of the devices `query` finds, sorted, and whether their count agrees.
 async fn found(store: &Store, query: &str) -> Vec<String> {

@@ -21,7 +21,10 @@ use crate::{
     cwmp::{self, Message, message::Inform},
     events::{DeviceEvent, EventBus, EventKind},
     http_auth::Credentials,
-    store::{DeviceKey, InformOutcome, InformRecord, Store, TreeChanges},
+    store::{
+        DeviceKey, InformCheck, InformOutcome, InformRecord, InformStart, Store, StoreError,
+        TreeChanges,
+    },
 };
 
 pub const SESSION_COOKIE: &str = "osprey_cwmp";
@@ -102,6 +105,9 @@ struct LiveSession {
     /// Connection Request credentials sent to the device in this session, recorded once it
     /// accepts them.
     provisioned: Option<Credentials>,
+    /// The session's Inform, answered before its write committed: settled when the device
+    /// comes back, or when the session ends without it.
+    pending_inform: Option<(Box<Inform>, Box<InformCheck>)>,
 }
 
 #[derive(Default)]
@@ -235,11 +241,16 @@ impl CwmpEndpoint {
                     task_attempts: HashMap::new(),
                     admitted,
                     provisioned: None,
+                    pending_inform: None,
                 };
                 (new_session_key(), live, true)
             }
         };
 
+        if let Err(answer) = self.finish_inform(&mut live, &key, now).await {
+            forget_device(&mut self.lock(), &live, &key);
+            return answer;
+        }
         let step = live.session.handle(incoming, now);
         for effect in step.effects {
             if let Err(answer) = self
@@ -277,6 +288,118 @@ impl CwmpEndpoint {
         answer
     }
 
+    /// What a session does once its Inform is recorded: tells the live pages, takes over
+    /// from a stale session of the device, and queues what the device needs first
+    /// (Connection Request credentials, discovery of its tree, its due tasks).
+    async fn informed(
+        &self,
+        live: &mut LiveSession,
+        key: &str,
+        inform: &Inform,
+        outcome: InformOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), Answer> {
+        let (device, open_tasks) = match outcome {
+            InformOutcome::Refused => {
+                tracing::warn!(serial = %inform.device_id.serial_number, oui = %inform.device_id.oui, "unknown device refused");
+                return Err(Answer::refuse(
+                    403,
+                    "This device is not registered with the ACS.",
+                ));
+            }
+            InformOutcome::Registered(device) => {
+                tracing::info!(device_id = device.id, serial = %device.key.serial_number, "device registered");
+                self.publish(
+                    EventKind::Registered,
+                    device.id,
+                    None,
+                    now,
+                    serde_json::json!({
+                        "serial_number": device.key.serial_number,
+                        "oui": device.key.oui,
+                        "product_class": device.key.product_class,
+                    }),
+                );
+                // A device registered just now has no tasks yet.
+                (device, false)
+            }
+            InformOutcome::Known { device, open_tasks } => (device, open_tasks),
+        };
+        self.publish(
+            EventKind::Inform,
+            device.id,
+            None,
+            now,
+            serde_json::json!({
+                "serial_number": device.key.serial_number,
+                "events": inform.events.iter().map(|event| event.code.as_text()).collect::<Vec<_>>(),
+            }),
+        );
+        if inform
+            .events
+            .iter()
+            .any(|e| e.code == cwmp::types::EventCode::ValueChange)
+        {
+            self.publish(EventKind::ValueChange, device.id, None, now, serde_json::json!({
+                "parameters": inform.parameters.iter().map(|p| serde_json::json!({"name": p.name, "value": p.value})).collect::<Vec<_>>(),
+            }));
+        }
+        live.device_id = Some(device.id);
+        if let Admitted::Device {
+            username,
+            bound_to: None,
+        } = &live.admitted
+            && let Err(error) = self.store.bind_cwmp_credential(username, device.id).await
+        {
+            tracing::error!(%error, device_id = device.id, "binding a credential to its device failed");
+        }
+        self.supersede(device.id, key, now).await;
+        let bootstrapped = inform
+            .events
+            .iter()
+            .any(|e| e.code == cwmp::types::EventCode::Bootstrap);
+        if self.config.provision_connection_requests && bootstrapped && live.provisioned.is_none() {
+            let credentials =
+                provisioning::new_connection_request_credentials(&device.key.serial_number);
+            live.session
+                .enqueue(provisioning::set_connection_request_credentials(
+                    discovery::root_of(inform),
+                    &credentials,
+                ));
+            live.provisioned = Some(credentials);
+        }
+        if !device.tree_complete && !live.discovering {
+            live.discovering = true;
+            live.session
+                .enqueue(discovery::start(discovery::root_of(inform)));
+        }
+        if open_tasks {
+            self.take_due_tasks(live, device.id, now).await;
+        }
+        tracing::debug!(device_id = device.id, "inform recorded");
+        Ok(())
+    }
+
+    /// Settles the session's Inform if it was answered before its write committed
+    /// (`InformStart::Checking`): before anything else the device sends is handled.
+    async fn finish_inform(
+        &self,
+        live: &mut LiveSession,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Answer> {
+        let Some((inform, check)) = live.pending_inform.take() else {
+            return Ok(());
+        };
+        let device_key = check.device().key.clone();
+        let outcome = self
+            .store
+            .finish_inform(*check)
+            .await
+            .map_err(|error| inform_not_recorded(&error, &device_key))?;
+        self.informed(live, key, &inform, outcome, now).await
+    }
+
     /// Applies one effect; `Err` carries an answer that ends the exchange early.
     async fn apply(
         &self,
@@ -291,95 +414,23 @@ impl CwmpEndpoint {
                 let (device_key, record) = inform_record(&inform, live.session.version(), peer);
                 self.check_credential_owner(&live.admitted, &device_key)
                     .await?;
-                let outcome = self
+                let start = self
                     .store
-                    .record_inform(&device_key, &record, self.config.register_unknown, now)
+                    .begin_inform(&device_key, record, self.config.register_unknown, now)
                     .await
-                    .map_err(|error| {
-                        tracing::error!(%error, serial = %device_key.serial_number, "recording an Inform failed");
-                        Answer::refuse(503, "The ACS cannot record this session right now; retry later.")
-                    })?;
-                let (device, open_tasks) = match outcome {
-                    InformOutcome::Refused => {
-                        tracing::warn!(serial = %device_key.serial_number, oui = %device_key.oui, "unknown device refused");
-                        return Err(Answer::refuse(
-                            403,
-                            "This device is not registered with the ACS.",
-                        ));
+                    .map_err(|error| inform_not_recorded(&error, &device_key))?;
+                match start {
+                    InformStart::Recorded(outcome) => {
+                        self.informed(live, key, &inform, outcome, now).await?;
                     }
-                    InformOutcome::Registered(device) => {
-                        tracing::info!(device_id = device.id, serial = %device.key.serial_number, "device registered");
-                        self.publish(
-                            EventKind::Registered,
-                            device.id,
-                            None,
-                            now,
-                            serde_json::json!({
-                                "serial_number": device.key.serial_number,
-                                "oui": device.key.oui,
-                                "product_class": device.key.product_class,
-                            }),
-                        );
-                        // A device registered just now has no tasks yet.
-                        (device, false)
+                    // Answered now; settled when the device comes back (`finish_inform`).
+                    InformStart::Checking(check) => {
+                        let device_id = check.device().id;
+                        live.device_id = Some(device_id);
+                        self.supersede(device_id, key, now).await;
+                        live.pending_inform = Some((inform, check));
                     }
-                    InformOutcome::Known { device, open_tasks } => (device, open_tasks),
-                };
-                self.publish(
-                    EventKind::Inform,
-                    device.id,
-                    None,
-                    now,
-                    serde_json::json!({
-                        "serial_number": device.key.serial_number,
-                        "events": record.events.iter().map(|(code, _)| code).collect::<Vec<_>>(),
-                    }),
-                );
-                if inform
-                    .events
-                    .iter()
-                    .any(|e| e.code == cwmp::types::EventCode::ValueChange)
-                {
-                    self.publish(EventKind::ValueChange, device.id, None, now, serde_json::json!({
-                        "parameters": inform.parameters.iter().map(|p| serde_json::json!({"name": p.name, "value": p.value})).collect::<Vec<_>>(),
-                    }));
                 }
-                live.device_id = Some(device.id);
-                if let Admitted::Device {
-                    username,
-                    bound_to: None,
-                } = &live.admitted
-                    && let Err(error) = self.store.bind_cwmp_credential(username, device.id).await
-                {
-                    tracing::error!(%error, device_id = device.id, "binding a credential to its device failed");
-                }
-                self.supersede(device.id, key, now).await;
-                let bootstrapped = inform
-                    .events
-                    .iter()
-                    .any(|e| e.code == cwmp::types::EventCode::Bootstrap);
-                if self.config.provision_connection_requests
-                    && bootstrapped
-                    && live.provisioned.is_none()
-                {
-                    let credentials =
-                        provisioning::new_connection_request_credentials(&device.key.serial_number);
-                    live.session
-                        .enqueue(provisioning::set_connection_request_credentials(
-                            discovery::root_of(&inform),
-                            &credentials,
-                        ));
-                    live.provisioned = Some(credentials);
-                }
-                if !device.tree_complete && !live.discovering {
-                    live.discovering = true;
-                    live.session
-                        .enqueue(discovery::start(discovery::root_of(&inform)));
-                }
-                if open_tasks {
-                    self.take_due_tasks(live, device.id, now).await;
-                }
-                tracing::debug!(device_id = device.id, "inform recorded");
             }
             Effect::Completed { rpc, response } => {
                 live.answered += 1;
@@ -536,6 +587,14 @@ impl CwmpEndpoint {
     /// unanswered tasks go back to the queue and what it learned is stored (the tree counts
     /// as complete only after a whole discovery in a session that ended well).
     async fn settle(&self, live: &mut LiveSession, now: DateTime<Utc>, ended_well: bool) {
+        // The device never came back after its InformResponse: its Inform is recorded all
+        // the same (the full way, if the database turned the cheap write down).
+        if let Some((_, check)) = live.pending_inform.take() {
+            let device_id = check.device().id;
+            if let Err(error) = self.store.finish_inform(*check).await {
+                tracing::error!(%error, device_id, "recording an Inform failed");
+            }
+        }
         self.release_unanswered(live, now).await;
         self.store_learned(
             live,
@@ -696,6 +755,15 @@ fn forget_device(registry: &mut Registry, live: &LiveSession, key: &str) {
     {
         registry.by_device.remove(&device_id);
     }
+}
+
+/// The answer when the store could not record an Inform: the device retries later.
+fn inform_not_recorded(error: &StoreError, device_key: &DeviceKey) -> Answer {
+    tracing::error!(%error, serial = %device_key.serial_number, "recording an Inform failed");
+    Answer::refuse(
+        503,
+        "The ACS cannot record this session right now; retry later.",
+    )
 }
 
 fn new_session_key() -> String {

@@ -71,7 +71,7 @@ impl TreeChanges {
 }
 
 /// What an Inform says about the device, besides its identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InformRecord {
     pub manufacturer: String,
     pub software_version: Option<String>,
@@ -293,7 +293,7 @@ fn deadline_after(interval: Option<i64>, now: DateTime<Utc>) -> DateTime<Utc> {
 /// A digest of the (name, type, value) triples an Inform carried, in name order: equal
 /// digests mean equal values. SHA-256 (cut to 128 bits) rather than a std hasher, which is
 /// seeded per process: every instance and every release must compute the same digest.
-fn inform_digest(parameters: &[(String, String, String)]) -> String {
+pub(super) fn inform_digest(parameters: &[(String, String, String)]) -> String {
     digest_of(
         parameters
             .iter()
@@ -464,22 +464,36 @@ impl Store {
         {
             return Ok(outcome);
         }
+        self.record_inform_fully(key, inform, &digest, register_unknown, now)
+            .await
+    }
+
+    /// Records an Inform by what the database holds: the path for whatever the cheap one
+    /// (`record_remembered_inform`) does not take or turns down. `digest` is the Inform's.
+    pub(super) async fn record_inform_fully(
+        &self,
+        key: &DeviceKey,
+        inform: &InformRecord,
+        digest: &str,
+        register_unknown: bool,
+        now: DateTime<Utc>,
+    ) -> Result<InformOutcome, StoreError> {
         for _ in 0..WRITE_ATTEMPTS {
             let found = self.inform_view(key).await?;
             let outcome = match found {
-                Some(found) if !inform.bootstrap && found.digest.as_deref() == Some(&digest) => {
+                Some(found) if !inform.bootstrap && found.digest.as_deref() == Some(digest) => {
                     Some(
-                        self.record_unchanged_inform(found, inform, &digest, now)
+                        self.record_unchanged_inform(found, inform, digest, now)
                             .await?,
                     )
                 }
                 Some(found) => {
-                    self.record_changed_inform(found, inform, digest.clone(), now)
+                    self.record_changed_inform(found, inform, digest.to_owned(), now)
                         .await?
                 }
                 None if !register_unknown => Some(InformOutcome::Refused),
                 None => {
-                    self.register_device(key, inform, digest.clone(), now)
+                    self.register_device(key, inform, digest.to_owned(), now)
                         .await?
                 }
             };
@@ -502,12 +516,31 @@ impl Store {
         digest: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<InformOutcome>, StoreError> {
-        if inform.booted || inform.bootstrap || inform.events.len() > MAX_EVENTS {
-            return Ok(None);
-        }
-        let Some(known) = self.inform_cache.get(key, digest) else {
+        let Some((device, unchanged)) = self.remembered_unchanged(key, inform, digest, now) else {
             return Ok(None);
         };
+        match self.summaries.write_unchanged(unchanged).await? {
+            Some(open_tasks) => Ok(Some(InformOutcome::Known { device, open_tasks })),
+            None => {
+                self.inform_cache.forget(key);
+                Ok(None)
+            }
+        }
+    }
+
+    /// The checked write of an Inform the cheap path may take (see `record_remembered_inform`)
+    /// and the device it comes from as remembered; `None` if it may not.
+    pub(super) fn remembered_unchanged(
+        &self,
+        key: &DeviceKey,
+        inform: &InformRecord,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Option<(InformedDevice, UnchangedInform)> {
+        if inform.booted || inform.bootstrap || inform.events.len() > MAX_EVENTS {
+            return None;
+        }
+        let known = self.inform_cache.get(key, digest)?;
         let unchanged = UnchangedInform {
             update: SummaryUpdate {
                 // Checked instead: the row must hold what the Inform carries already.
@@ -519,20 +552,12 @@ impl Store {
             interval: known.interval,
             tree_complete: known.tree_complete,
         };
-        match self.summaries.write_unchanged(unchanged).await? {
-            Some(open_tasks) => Ok(Some(InformOutcome::Known {
-                device: InformedDevice {
-                    id: known.device_id,
-                    key: key.clone(),
-                    tree_complete: known.tree_complete,
-                },
-                open_tasks,
-            })),
-            None => {
-                self.inform_cache.forget(key);
-                Ok(None)
-            }
-        }
+        let device = InformedDevice {
+            id: known.device_id,
+            key: key.clone(),
+            tree_complete: known.tree_complete,
+        };
+        Some((device, unchanged))
     }
 
     /// The device's summary with the digest of its last Inform, its interval and whether it

@@ -16,6 +16,7 @@ mod devices;
 mod entity;
 mod files;
 mod inform_cache;
+mod inform_check;
 mod parameter_index;
 mod pg_arrays;
 mod settings;
@@ -41,6 +42,7 @@ pub use devices::{
     StoredParameter, TreeChanges, online_deadline,
 };
 pub use files::StoredFileInfo;
+pub use inform_check::{InformCheck, InformStart};
 pub use parameter_index::{INDEXED_PARAMETERS, is_indexed};
 pub use synthetic::{SYNTHETIC_CLASSES, SYNTHETIC_VERSIONS, synthetic_serial};
 pub use tasks::{StoredTask, TaskFilter, TaskStatus};

@@ -4,10 +4,12 @@
 //! presence (last inform, online deadline, in `device_presence`) and adds its events; the
 //! device row itself is written only when the Inform changes something in it. Written one
 //! session at a time, each is its own transaction: a commit (an fsync on PostgreSQL), and
-//! on SQLite a fight for the one write lock. Here one task takes every write that is waiting, commits
-//! them in one transaction, and tells each session when its write is durable. A session
-//! still answers its Inform only after its write is committed (the device forgets its
-//! events once it has the InformResponse), so nothing is lost that was acknowledged.
+//! on SQLite a fight for the one write lock. Here a task takes every write that is waiting,
+//! commits them in one transaction, and tells each session when its write is durable. A
+//! session answers an Inform that reports anything but the periodic heartbeat only after
+//! its write is committed (the device forgets its events once it has the InformResponse),
+//! so nothing is lost that was acknowledged; a heartbeat is answered at once and settled
+//! before the session goes on (`inform_check`).
 //!
 //! Batches form by themselves: while one commits, the next gathers. A single write costs no
 //! extra wait.
@@ -236,6 +238,22 @@ type SummaryDone = oneshot::Sender<Result<(), StoreError>>;
 /// has tasks open) once it is committed.
 type UnchangedDone = oneshot::Sender<Result<Option<bool>, StoreError>>;
 
+/// An unchanged Inform handed to the writer (`submit_unchanged`), to be asked once how its
+/// write went.
+#[derive(Debug)]
+pub(super) struct UnchangedReceipt(oneshot::Receiver<Result<Option<bool>, StoreError>>);
+
+impl UnchangedReceipt {
+    /// Waits for the batch: whether the device passed the check (`None`: it did not and
+    /// nothing was written) and then whether it has tasks open.
+    pub async fn committed(self) -> Result<Option<bool>, StoreError> {
+        // `Err`: the task is gone (its runtime shut down) and the answer with it.
+        self.0
+            .await
+            .unwrap_or(Err(StoreError::Unavailable("the summary writer stopped")))
+    }
+}
+
 /// A write waiting for the next batch, and who to tell when it is committed.
 enum Job {
     Summary {
@@ -259,7 +277,9 @@ pub(super) struct SummaryWriter {
 }
 
 impl SummaryWriter {
-    /// Starts the writing task on the current Tokio runtime.
+    /// Starts the writing task on the current Tokio runtime. One task, on PostgreSQL too:
+    /// two, each with half the devices, made batches half as big and cost PostgreSQL a
+    /// third more CPU per Inform; on two cores, 20% fewer sessions a second.
     pub fn start(db: DatabaseConnection, kind: DatabaseKind) -> SummaryWriter {
         let (jobs, queue) = mpsc::unbounded_channel();
         tokio::spawn(run(db.clone(), kind, queue));
@@ -284,11 +304,15 @@ impl SummaryWriter {
         &self,
         inform: UnchangedInform,
     ) -> Result<Option<bool>, StoreError> {
+        self.submit_unchanged(inform).await.committed().await
+    }
+
+    /// Hands `inform` to the next batch and returns without waiting for it: the receipt
+    /// says later what `write_unchanged` would have.
+    pub async fn submit_unchanged(&self, inform: UnchangedInform) -> UnchangedReceipt {
         let (done, committed) = oneshot::channel();
         self.submit(Job::Unchanged { inform, done }).await;
-        committed
-            .await
-            .unwrap_or(Err(StoreError::Unavailable("the summary writer stopped")))
+        UnchangedReceipt(committed)
     }
 
     async fn submit(&self, job: Job) {

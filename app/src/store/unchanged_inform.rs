@@ -12,10 +12,10 @@
 //! full path. Its events are inserted, and its open tasks looked up, in the same
 //! transaction, for the devices that passed only.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::DatabaseConnection;
 
 use super::{
     DatabaseKind, DeviceKey, StoreError, TaskStatus,
@@ -37,38 +37,20 @@ pub(super) struct UnchangedInform {
     pub tree_complete: bool,
 }
 
-/// Values a row of the check carries (`UnchangedInform::values`).
+/// Values a row of the check carries (`bind_check_row`, PostgreSQL's arrays).
 const VALUES_PER_ROW: usize = 16;
 
 /// Values an event row carries (device, time, code, command key).
 const VALUES_PER_EVENT: usize = 4;
+
+/// SQLite's event rows carry one more: the time the check wrote (`sqlite_events_sql`).
+const SQLITE_VALUES_PER_EVENT: usize = VALUES_PER_EVENT + 1;
 
 /// Events an Inform may carry to be written here; one with more takes the full path. A
 /// periodic Inform carries one or two, and the bound keeps a batch's PostgreSQL statement
 /// under its limit of 65,535 bound values (256 Informs: 4,096 for the checks, at most
 /// 16,384 for the events).
 pub(super) const MAX_EVENTS: usize = 16;
-
-impl UnchangedInform {
-    /// The row SQLite binds, in the order of `check_columns`: the presence row, what the
-    /// check needs, then the summary columns the Inform carries (the first of the update's
-    /// own row; its last boot and id are not needed).
-    fn values(&self) -> impl Iterator<Item = Value> {
-        let checked: [Value; 6] = [
-            self.key.serial_number.clone().into(),
-            self.key.oui.clone().into(),
-            self.key.product_class.clone().into(),
-            self.digest.clone().into(),
-            self.interval.into(),
-            self.tree_complete.into(),
-        ];
-        self.update
-            .presence_values()
-            .into_iter()
-            .chain(checked)
-            .chain(self.update.values().into_iter().take(SUMMARY_COLUMNS))
-    }
-}
 
 /// Summary columns an Inform carries, first in `SummaryUpdate::values`.
 const SUMMARY_COLUMNS: usize = 7;
@@ -148,11 +130,13 @@ fn sqlite_check_sql(rows: usize) -> String {
     })
 }
 
-/// SQLite: the insert of `rows` event rows, leaving out padding rows (all NULLs).
+/// SQLite: the insert of `rows` event rows (device, time, code, command key, and the time
+/// the check wrote for the device), of devices whose presence holds that time; padding
+/// rows (all NULLs) join nothing.
 fn sqlite_events_sql(rows: usize) -> String {
     format!(
-        r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e WHERE e.column1 IS NOT NULL"#,
-        placeholder_rows(rows, VALUES_PER_EVENT)
+        r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e JOIN "device_presence" AS "p" ON "p"."device_id" = e.column1 AND "p"."last_inform_at" = e.column5"#,
+        placeholder_rows(rows, SQLITE_VALUES_PER_EVENT)
     )
 }
 
@@ -182,17 +166,6 @@ fn padded(rows: usize) -> usize {
     rows.next_power_of_two()
 }
 
-/// The check rows of `informs`, padded.
-fn check_values(informs: &[&UnchangedInform]) -> Vec<Value> {
-    let rows = padded(informs.len());
-    let mut values = Vec::with_capacity(rows * VALUES_PER_ROW);
-    for n in 0..rows {
-        values.extend(informs[n.min(informs.len() - 1)].values());
-    }
-    debug_assert_eq!(values.len(), rows * VALUES_PER_ROW);
-    values
-}
-
 /// One event as bound: device, time, code, command key.
 type EventRow<'a> = (i64, DateTime<Utc>, &'a str, &'a str);
 
@@ -201,33 +174,6 @@ fn event_rows_of<'a>(
     informs: impl Iterator<Item = &'a UnchangedInform>,
 ) -> impl Iterator<Item = EventRow<'a>> {
     informs.flat_map(|inform| inform.update.event_rows())
-}
-
-/// `events` appended to `values`, padded; returns how many rows that makes.
-fn push_event_values<'a>(
-    values: &mut Vec<Value>,
-    events: impl Iterator<Item = EventRow<'a>>,
-) -> usize {
-    let mut rows = 0;
-    for (device_id, at, code, command_key) in events {
-        values.extend([
-            device_id.into(),
-            at.into(),
-            code.to_owned().into(),
-            command_key.to_owned().into(),
-        ]);
-        rows += 1;
-    }
-    let padding = if rows == 0 { 0 } else { padded(rows) - rows };
-    for _ in 0..padding {
-        values.extend([
-            Value::BigInt(None),
-            Value::ChronoDateTimeUtc(None),
-            Value::String(None),
-            Value::String(None),
-        ]);
-    }
-    rows + padding
 }
 
 /// What a batch found: each device that passed the check, and whether it has tasks open.
@@ -314,56 +260,124 @@ async fn write_on_postgres(
         .map_err(query_error)
 }
 
-/// Rows of one SQLite statement at most (padded: 256 check rows of 16 values, 256 event
-/// rows of 4), under its limit of 32,766 bound values.
+/// Rows of one SQLite round trip at most (padded: 256 check rows of 16 values, and the
+/// events of 256 Informs of 5), under its limit of 32,766 bound values a statement.
 const SQLITE_ROWS: usize = 256;
 
+/// A query bound for SQLite.
+type SqliteQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Sqlite, (i64, bool), sqlx::sqlite::SqliteArguments>;
+
+/// Writes each chunk of the batch in one round trip to SQLite's connection thread: the
+/// transaction, the checked update and the events in one text of several statements.
+/// Four round trips (begin, update, insert, commit) each waited for a thread to be woken
+/// on a busy machine, and the writer, which is alone, spent most of its time waiting.
 async fn write_on_sqlite(
     db: &DatabaseConnection,
     latest: &[&UnchangedInform],
     informs: &[&UnchangedInform],
 ) -> Result<Passed, StoreError> {
-    let txn = db.begin().await?;
+    let mut connection = db
+        .get_sqlite_connection_pool()
+        .acquire()
+        .await
+        .map_err(query_error)?;
     let mut passed: Passed = Vec::with_capacity(latest.len());
     for chunk in latest.chunks(SQLITE_ROWS) {
-        let sql = sqlite_check_sql(padded(chunk.len()));
-        let returned = txn
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                &sql,
-                check_values(chunk),
-            ))
-            .await?;
-        for row in returned {
-            passed.push(passed_row(&row)?);
+        // The time each device's check writes, which its events are joined on.
+        let checked_at: HashMap<i64, DateTime<Utc>> = chunk
+            .iter()
+            .map(|inform| (inform.update.device_id, inform.update.last_inform_at))
+            .collect();
+        let events: Vec<(EventRow, DateTime<Utc>)> = informs
+            .iter()
+            .filter_map(|inform| {
+                let at = *checked_at.get(&inform.update.device_id)?;
+                Some(inform.update.event_rows().map(move |event| (event, at)))
+            })
+            .flatten()
+            .collect();
+        let sql = sqlite_batch_sql(padded(chunk.len()), padded_events(events.len()));
+        let mut query = sqlx::query_as::<_, (i64, bool)>(sqlx::AssertSqlSafe(sql));
+        for n in 0..padded(chunk.len()) {
+            query = bind_check_row(query, chunk[n.min(chunk.len() - 1)]);
+        }
+        for &((device_id, at, code, command_key), checked) in &events {
+            query = query
+                .bind(device_id)
+                .bind(at)
+                .bind(code)
+                .bind(command_key)
+                .bind(checked);
+        }
+        for _ in events.len()..padded_events(events.len()) {
+            query = query
+                .bind(None::<i64>)
+                .bind(None::<DateTime<Utc>>)
+                .bind(None::<&str>)
+                .bind(None::<&str>)
+                .bind(None::<DateTime<Utc>>);
+        }
+        match query.fetch_all(&mut *connection).await {
+            Ok(rows) => passed.extend(rows),
+            Err(error) => {
+                // A statement failed inside the transaction the text began: end it here,
+                // or the connection goes back to the pool in the middle of it.
+                if sqlx::query("ROLLBACK")
+                    .execute(&mut *connection)
+                    .await
+                    .is_err()
+                {
+                    connection.close_on_drop();
+                }
+                return Err(query_error(error));
+            }
         }
     }
-    let passed_set: HashSet<i64> = passed.iter().map(|(id, _)| *id).collect();
-    let events: Vec<EventRow> = event_rows_of(
-        informs
-            .iter()
-            .copied()
-            .filter(|inform| passed_set.contains(&inform.update.device_id)),
-    )
-    .collect();
-    for chunk in events.chunks(SQLITE_ROWS) {
-        let mut values = Vec::with_capacity(padded(chunk.len()) * VALUES_PER_EVENT);
-        let rows = push_event_values(&mut values, chunk.iter().copied());
-        let sql = sqlite_events_sql(rows);
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            &sql,
-            values,
-        ))
-        .await?;
-    }
-    txn.commit().await?;
     Ok(passed)
 }
 
-/// A row `checked_presence_sql` returned: the device, and whether it has tasks open.
-fn passed_row(row: &sea_orm::QueryResult) -> Result<(i64, bool), sea_orm::DbErr> {
-    Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?))
+/// SQLite: one chunk's whole write, `rows` check rows and `events` event rows (both
+/// padded). The update goes first; an event is inserted where its device's presence now
+/// holds the time the check wrote, which only a device that passed can (a device's
+/// presence only ever holds the times of its own Informs).
+fn sqlite_batch_sql(rows: usize, events: usize) -> String {
+    let mut sql = String::from("BEGIN IMMEDIATE; ");
+    sql.push_str(&sqlite_check_sql(rows));
+    sql.push_str("; ");
+    if events > 0 {
+        sql.push_str(&sqlite_events_sql(events));
+        sql.push_str("; ");
+    }
+    sql.push_str("COMMIT");
+    sql
+}
+
+/// Event rows a statement carries for `events` events: padded like the check rows.
+fn padded_events(events: usize) -> usize {
+    if events == 0 { 0 } else { padded(events) }
+}
+
+/// Binds one check row in the order of `check_columns`.
+fn bind_check_row<'q>(query: SqliteQuery<'q>, inform: &'q UnchangedInform) -> SqliteQuery<'q> {
+    let update = &inform.update;
+    query
+        .bind(update.device_id)
+        .bind(update.last_inform_at)
+        .bind(Some(update.online_until))
+        .bind(inform.key.serial_number.as_str())
+        .bind(inform.key.oui.as_str())
+        .bind(inform.key.product_class.as_str())
+        .bind(inform.digest.as_str())
+        .bind(inform.interval)
+        .bind(inform.tree_complete)
+        .bind(update.manufacturer.as_str())
+        .bind(update.cwmp_version.as_str())
+        .bind(update.software_version.as_deref())
+        .bind(update.hardware_version.as_deref())
+        .bind(update.data_model.as_deref())
+        .bind(update.ip_address.as_deref())
+        .bind(update.connection_request_url.as_deref())
 }
 
 #[cfg(test)]
@@ -386,8 +400,27 @@ mod tests {
         assert!(sql.ends_with(r#"AS "open_tasks""#), "{sql}");
         assert_eq!(
             sqlite_events_sql(2).matches('?').count(),
-            2 * VALUES_PER_EVENT
+            2 * SQLITE_VALUES_PER_EVENT
         );
+        assert!(
+            sqlite_events_sql(1).ends_with(
+                r#"ON "p"."device_id" = e.column1 AND "p"."last_inform_at" = e.column5"#
+            )
+        );
+    }
+
+    #[test]
+    fn a_sqlite_batch_is_one_transaction_in_one_text() {
+        let sql = sqlite_batch_sql(2, 4);
+        assert!(sql.starts_with("BEGIN IMMEDIATE; UPDATE"), "{sql}");
+        assert!(sql.ends_with("; COMMIT"), "{sql}");
+        // The update before the insert: events join on what the update wrote.
+        assert!(sql.find("UPDATE").unwrap() < sql.find("INSERT").unwrap());
+        assert_eq!(
+            sql.matches('?').count(),
+            2 * VALUES_PER_ROW + 4 * SQLITE_VALUES_PER_EVENT
+        );
+        assert!(!sqlite_batch_sql(1, 0).contains("INSERT"));
     }
 
     #[test]
