@@ -5,8 +5,8 @@
 //! So a heartbeat on the cheap path (`Store::remembered_unchanged`) is handed to the
 //! summary writer and answered at once; the session asks how the write went when the
 //! device comes back (`finish_inform`), by which time its batch has usually committed.
-//! The database work of one session overlaps the HTTP round trip of the next: with a fixed
-//! number of sessions in flight, batches grow and neither core waits on the other.
+//! A session's database work then overlaps its own HTTP round trip instead of following
+//! it: with a fixed number of sessions in flight, fewer wait on the batch being written.
 //!
 //! Only Informs whose every event is `2 PERIODIC` go this way. The device forgets the
 //! events of an answered Inform (TR-069 3.7.1.5), so an answer before the commit risks
