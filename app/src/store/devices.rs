@@ -458,13 +458,26 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<InformOutcome, StoreError> {
         let digest = inform_digest(&inform.parameters);
+        self.record_digested_inform(key, inform, &digest, register_unknown, now)
+            .await
+    }
+
+    /// `record_inform`, with the digest of the Inform's values worked out already.
+    pub(super) async fn record_digested_inform(
+        &self,
+        key: &DeviceKey,
+        inform: &InformRecord,
+        digest: &str,
+        register_unknown: bool,
+        now: DateTime<Utc>,
+    ) -> Result<InformOutcome, StoreError> {
         if let Some(outcome) = self
-            .record_remembered_inform(key, inform, &digest, now)
+            .record_remembered_inform(key, inform, digest, now)
             .await?
         {
             return Ok(outcome);
         }
-        self.record_inform_fully(key, inform, &digest, register_unknown, now)
+        self.record_inform_fully(key, inform, digest, register_unknown, now)
             .await
     }
 

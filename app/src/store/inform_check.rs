@@ -65,23 +65,28 @@ impl Store {
         register_unknown: bool,
         now: DateTime<Utc>,
     ) -> Result<InformStart, StoreError> {
+        let digest = inform_digest(&record.parameters);
         if only_periodic(&record) {
-            let digest = inform_digest(&record.parameters);
-            if let Some((device, unchanged)) = self.remembered_unchanged(key, &record, &digest, now)
-            {
-                let receipt = self.summaries.submit_unchanged(unchanged).await;
-                return Ok(InformStart::Checking(Box::new(InformCheck {
-                    key: key.clone(),
-                    record,
-                    digest,
-                    device,
-                    register_unknown,
-                    at: now,
-                    receipt,
-                })));
-            }
+            let Some((device, unchanged)) = self.remembered_unchanged(key, &record, &digest, now)
+            else {
+                // Not remembered as it stands: the cheap path has nothing to try.
+                return self
+                    .record_inform_fully(key, &record, &digest, register_unknown, now)
+                    .await
+                    .map(InformStart::Recorded);
+            };
+            let receipt = self.summaries.submit_unchanged(unchanged).await;
+            return Ok(InformStart::Checking(Box::new(InformCheck {
+                key: key.clone(),
+                record,
+                digest,
+                device,
+                register_unknown,
+                at: now,
+                receipt,
+            })));
         }
-        self.record_inform(key, &record, register_unknown, now)
+        self.record_digested_inform(key, &record, &digest, register_unknown, now)
             .await
             .map(InformStart::Recorded)
     }
