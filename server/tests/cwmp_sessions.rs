@@ -125,17 +125,6 @@ async fn a_fleet_bootstraps_and_informs_periodically(backend: Backend) {
     db.cleanup().await;
 }
 
-mod fleet {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::a_fleet_bootstraps_and_informs_periodically(super::Backend::Sqlite).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::a_fleet_bootstraps_and_informs_periodically(super::Backend::Postgres).await
-    }
-}
-
 /// A device that reports `0 BOOTSTRAP` again (factory reset) has its tree read again; a
 /// periodic session of a known device asks for nothing.
 async fn a_bootstrap_rereads_the_tree(backend: Backend) {
@@ -179,17 +168,6 @@ async fn a_bootstrap_rereads_the_tree(backend: Backend) {
     db.cleanup().await;
 }
 
-mod bootstrap {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::a_bootstrap_rereads_the_tree(super::Backend::Sqlite).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::a_bootstrap_rereads_the_tree(super::Backend::Postgres).await
-    }
-}
-
 /// A heartbeat is answered before its write commits. A device that never comes back for
 /// the rest of its session still has it recorded: the session that supersedes it settles
 /// it, and a session's next POST waits for it before going on.
@@ -209,14 +187,14 @@ async fn an_abandoned_heartbeat_is_recorded(backend: Backend) {
     }
     let store = &running.services.store;
     let id = common::registered_device_id(&running.services, &device).await;
-    let periodic = |events: &[(String, chrono::DateTime<chrono::Utc>)]| {
+    let heartbeats = || async {
+        let events = store.device_events(id, 50).await.unwrap();
         events
             .iter()
-            .filter(|(code, _)| code == "2 PERIODIC")
+            .filter(|(code, _, _)| code == "2 PERIODIC")
             .count()
     };
-    let before = store.device_events(id, 50).await.unwrap();
-    let before: Vec<_> = before.into_iter().map(|e| (e.0, e.2)).collect();
+    let before = heartbeats().await;
 
     // The Inform alone: answered, and the device goes quiet.
     let inform = device.inform(chrono::Utc::now(), 0);
@@ -239,20 +217,13 @@ async fn an_abandoned_heartbeat_is_recorded(backend: Backend) {
         .run_session(&mut device, Chaos::default(), &mut dice)
         .await
         .unwrap();
-    let after = store.device_events(id, 50).await.unwrap();
-    let after: Vec<_> = after.into_iter().map(|e| (e.0, e.2)).collect();
-    assert_eq!(periodic(&after), periodic(&before) + 2, "{after:?}");
+    assert_eq!(heartbeats().await, before + 2);
     running.shutdown().await;
     db.cleanup().await;
 }
 
-mod abandoned_heartbeat {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::an_abandoned_heartbeat_is_recorded(super::Backend::Sqlite).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::an_abandoned_heartbeat_is_recorded(super::Backend::Postgres).await
-    }
-}
+on_both_databases!(
+    a_fleet_bootstraps_and_informs_periodically,
+    a_bootstrap_rereads_the_tree,
+    an_abandoned_heartbeat_is_recorded,
+);

@@ -645,20 +645,47 @@ async fn presence_moves_out_of_the_device_row(backend: Backend) {
     db.cleanup().await;
 }
 
+/// Two instances sharing one database, as behind a load balancer, one device's key, and a
+/// clock starting on a whole second.
+struct TwoInstances {
+    db: TestDb,
+    one: Store,
+    two: Store,
+    key: DeviceKey,
+    start: chrono::DateTime<Utc>,
+}
+
+impl TwoInstances {
+    async fn new(backend: Backend, serial_number: &str) -> TwoInstances {
+        let db = TestDb::new(backend).await;
+        let one = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+        let two = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
+        TwoInstances {
+            db,
+            one,
+            two,
+            key: DeviceKey {
+                oui: "00D09E".into(),
+                product_class: "GW".into(),
+                serial_number: serial_number.into(),
+            },
+            start: chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap(),
+        }
+    }
+}
+
 /// A periodic Inform from a device the process remembers is written without reading the
 /// device first; the database checks the memory. Two instances share one database, as
 /// behind a load balancer: whatever one of them (or a task, or an API call) changes, the
 /// other's stale memory never writes over it, and every Inform is stored as the device said.
 async fn remembered_devices_are_checked_by_the_database(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let one = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
-    let two = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
-    let key = DeviceKey {
-        oui: "00D09E".into(),
-        product_class: "GW".into(),
-        serial_number: "R1".into(),
-    };
-    let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+    let TwoInstances {
+        db,
+        one,
+        two,
+        key,
+        start,
+    } = TwoInstances::new(backend, "R1").await;
     let at = |minutes: i64| start + Duration::minutes(minutes);
     let first = record(&one, &key, &inform("1.0", &[]), at(0)).await;
     assert!(one.is_remembered(&key), "registration remembers the device");
@@ -740,15 +767,13 @@ async fn remembered_devices_are_checked_by_the_database(backend: Backend) {
 /// came. Anything but a heartbeat is recorded before `begin_inform` returns.
 async fn heartbeats_are_settled_after_their_answer(backend: Backend) {
     use app::store::InformStart;
-    let db = TestDb::new(backend).await;
-    let one = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
-    let two = Store::open(&db.url, db.schema.as_deref()).await.unwrap();
-    let key = DeviceKey {
-        oui: "00D09E".into(),
-        product_class: "GW".into(),
-        serial_number: "H1".into(),
-    };
-    let start = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+    let TwoInstances {
+        db,
+        one,
+        two,
+        key,
+        start,
+    } = TwoInstances::new(backend, "H1").await;
     let at = |minutes: i64| start + Duration::minutes(minutes);
     let first = record(&one, &key, &inform("1.0", &[]), at(0)).await;
     let begin = |record: InformRecord, minutes: i64| {
