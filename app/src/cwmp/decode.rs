@@ -17,7 +17,7 @@ use super::{
         ParameterValue, QueuedTransfer, SetParameterAttribute, TransferFault, XsdType,
     },
     version::CwmpVersion,
-    xml::Element,
+    xml::{self, Element},
 };
 
 /// A message as read from the wire.
@@ -47,7 +47,8 @@ pub enum DecodeError {
 }
 
 pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
-    let envelope = read_envelope(input)?;
+    let text = xml::decode_text(input).map_err(EnvelopeError::from)?;
+    let envelope = read_envelope(&text)?;
     let message = envelope.body.as_ref().map(read_message).transpose()?;
     Ok(Decoded {
         version: envelope.version,
@@ -59,7 +60,7 @@ pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
 
 /// Field access for one method's element, with errors that name the method.
 struct Fields<'a> {
-    element: &'a Element,
+    element: &'a Element<'a>,
     method: &'a str,
 }
 
@@ -121,7 +122,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The items of an array field, whatever its `arrayType` says (or whether it has one).
-    fn items(&self, field: &'static str) -> Result<&'a [Element], DecodeError> {
+    fn items(&self, field: &'static str) -> Result<&'a [Element<'a>], DecodeError> {
         self.element
             .child_ignore_case(field)
             .map(|array| array.children.as_slice())
@@ -131,7 +132,7 @@ impl<'a> Fields<'a> {
             })
     }
 
-    fn items_or_none(&self, field: &'static str) -> &'a [Element] {
+    fn items_or_none(&self, field: &'static str) -> &'a [Element<'a>] {
         self.element
             .child_ignore_case(field)
             .map_or(&[], |array| array.children.as_slice())
@@ -145,7 +146,7 @@ impl<'a> Fields<'a> {
             .collect())
     }
 
-    fn nested(&self, element: &'a Element) -> Fields<'a> {
+    fn nested(&self, element: &'a Element<'a>) -> Fields<'a> {
         Fields {
             element,
             method: self.method,
@@ -177,12 +178,12 @@ pub fn read_time(text: &str) -> Option<CwmpTime> {
         .map(|naive| Some(naive.and_utc()))
 }
 
-fn read_message(element: &Element) -> Result<Message, DecodeError> {
+fn read_message(element: &Element<'_>) -> Result<Message, DecodeError> {
     let fields = Fields {
         element,
         method: &element.name,
     };
-    let message = match element.name.as_str() {
+    let message = match element.name.as_ref() {
         "Inform" => Message::Inform(read_inform(&fields)?),
         "InformResponse" => Message::InformResponse {
             max_envelopes: fields.number_or("MaxEnvelopes", 1)?,
@@ -496,7 +497,9 @@ fn read_parameter_values(
             Ok(ParameterValue {
                 name: item_fields.text("Name")?,
                 // Values are kept exactly as sent: whitespace can be meaningful (SSIDs).
-                value: value.map(|value| value.text.clone()).unwrap_or_default(),
+                value: value
+                    .map(|value| value.text.clone().into_owned())
+                    .unwrap_or_default(),
                 kind: value
                     .and_then(|value| value.attribute("type"))
                     .map_or(XsdType::String, XsdType::parse),
@@ -526,7 +529,7 @@ fn read_set_attribute(item: &Fields<'_>) -> Result<SetParameterAttribute, Decode
 
 /// One ChangeDUState operation, by its struct's name; unknown kinds are skipped.
 fn read_du_operation(item: &Fields<'_>) -> Option<DuOperation> {
-    Some(match item.element.name.as_str() {
+    Some(match item.element.name.as_ref() {
         "InstallOpStruct" => DuOperation::Install {
             url: item.text_or_empty("URL"),
             uuid: item.text_or_empty("UUID"),
@@ -613,7 +616,7 @@ fn read_transfers(fields: &Fields<'_>) -> Result<Vec<QueuedTransfer>, DecodeErro
 
 /// A SOAP Fault: the CWMP fault in its detail, or the SOAP fault string when a device sent
 /// a bare SOAP fault (some do).
-fn read_fault(element: &Element) -> Result<CwmpFault, DecodeError> {
+fn read_fault(element: &Element<'_>) -> Result<CwmpFault, DecodeError> {
     let detail = element
         .child_ignore_case("detail")
         .and_then(|detail| detail.child_ignore_case("Fault"));

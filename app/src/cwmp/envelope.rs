@@ -27,12 +27,13 @@ pub struct Header {
 }
 
 /// A message as read: the version it speaks, its header, and the RPC element (none for an
-/// empty body). Anything odd but harmless is noted in `warnings`.
+/// empty body), borrowing from the document's text. Anything odd but harmless is noted in
+/// `warnings`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadEnvelope {
+pub struct ReadEnvelope<'a> {
     pub version: Option<CwmpVersion>,
     pub header: Header,
-    pub body: Option<Element>,
+    pub body: Option<Element<'a>>,
     pub warnings: Vec<String>,
 }
 
@@ -46,11 +47,11 @@ pub enum EnvelopeError {
     NoBody,
 }
 
-/// Reads a SOAP envelope leniently.
-pub fn read_envelope(input: &[u8]) -> Result<ReadEnvelope, EnvelopeError> {
-    let mut root = xml::parse(input, Limits::default())?;
+/// Reads a SOAP envelope leniently, from its text (`xml::decode_text`).
+pub fn read_envelope(text: &str) -> Result<ReadEnvelope<'_>, EnvelopeError> {
+    let mut root = xml::parse(text, Limits::default())?;
     if !root.name.eq_ignore_ascii_case("Envelope") {
-        return Err(EnvelopeError::NotAnEnvelope(root.name));
+        return Err(EnvelopeError::NotAnEnvelope(root.name.into_owned()));
     }
     let mut warnings = Vec::new();
     if root.namespace.as_deref() != Some(SOAP_ENVELOPE_NS) {
@@ -88,7 +89,7 @@ pub fn read_envelope(input: &[u8]) -> Result<ReadEnvelope, EnvelopeError> {
 }
 
 /// The version of any CWMP-namespaced header entry, for bodies that carry none.
-fn header_version(root: &Element) -> Option<CwmpVersion> {
+fn header_version(root: &Element<'_>) -> Option<CwmpVersion> {
     root.child_ignore_case("Header")?
         .children
         .iter()
@@ -100,11 +101,11 @@ fn header_version(root: &Element) -> Option<CwmpVersion> {
         })
 }
 
-fn read_header(header: &Element, warnings: &mut Vec<String>) -> Header {
+fn read_header(header: &Element<'_>, warnings: &mut Vec<String>) -> Header {
     let mut read = Header::default();
     for entry in &header.children {
         let text = entry.text.trim();
-        match entry.name.as_str() {
+        match entry.name.as_ref() {
             "ID" => read.id = Some(text.to_owned()),
             "HoldRequests" => read.hold_requests = read_bool(text),
             "NoMoreRequests" => read.no_more_requests = read_bool(text),
@@ -203,7 +204,7 @@ mod tests {
             let text = format!(
                 r#"<{prefix}:Envelope xmlns:{prefix}="{SOAP_ENVELOPE_NS}" xmlns:cwmp="urn:dslforum-org:cwmp-1-0"><{prefix}:Body><cwmp:Inform/></{prefix}:Body></{prefix}:Envelope>"#
             );
-            let read = read_envelope(text.as_bytes()).unwrap();
+            let read = read_envelope(&text).unwrap();
             assert_eq!(read.version, Some(CwmpVersion::V1_0), "{prefix}");
             assert_eq!(read.header, Header::default());
             assert_eq!(read.body.unwrap().name, "Inform");
@@ -225,7 +226,7 @@ mod tests {
               <E:Body/>
             </E:Envelope>"#
         );
-        let read = read_envelope(text.as_bytes()).unwrap();
+        let read = read_envelope(&text).unwrap();
         assert_eq!(read.header.id.as_deref(), Some("42"));
         assert_eq!(read.header.hold_requests, Some(true));
         assert_eq!(read.header.session_timeout, Some(60));
@@ -245,15 +246,12 @@ mod tests {
     #[test]
     fn non_envelopes_are_refused() {
         assert_eq!(
-            read_envelope(b"<html/>"),
+            read_envelope("<html/>"),
             Err(EnvelopeError::NotAnEnvelope("html".into()))
         );
         let no_body =
             format!(r#"<s:Envelope xmlns:s="{SOAP_ENVELOPE_NS}"><s:Header/></s:Envelope>"#);
-        assert_eq!(
-            read_envelope(no_body.as_bytes()),
-            Err(EnvelopeError::NoBody)
-        );
+        assert_eq!(read_envelope(&no_body), Err(EnvelopeError::NoBody));
     }
 
     #[test]
@@ -285,7 +283,7 @@ mod tests {
             written.contains("<cwmp:ID soap-env:mustUnderstand=\"1\">a&lt;b</cwmp:ID>"),
             "{written}"
         );
-        let read = read_envelope(written.as_bytes()).unwrap();
+        let read = read_envelope(&written).unwrap();
         assert_eq!(read.version, Some(CwmpVersion::V1_2));
         assert_eq!(read.header.id.as_deref(), Some("a<b"));
         assert_eq!(read.header.hold_requests, Some(false));

@@ -7,8 +7,12 @@
 //! - no DOCTYPE at all: no entity expansion, no billion laughs, no external entities;
 //! - bounded nesting depth and element count, whatever the body size cap lets through;
 //! - UTF-8, or ISO-8859-1 when the declaration says so (some devices do), nothing else.
+//!
+//! The tree borrows its names and text from the document wherever it can (`Cow`): a
+//! periodic Inform is some sixty elements, and a copy of each name and value was most of
+//! the reader's allocations, which were a tenth of the server's time under load.
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use quick_xml::{
     Reader, XmlVersion,
@@ -54,30 +58,31 @@ pub enum XmlError {
 
 /// One element: its local name (prefix removed), the namespace its prefix stands for, its
 /// attributes by local name, its child elements and its text (concatenated, untrimmed;
-/// in an element with children, blank text is indentation and left out).
+/// in an element with children, blank text is indentation and left out). Names and text
+/// are borrowed from the document unless reading changed them (entities, line ends).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Element {
-    pub name: String,
+pub struct Element<'a> {
+    pub name: Cow<'a, str>,
     /// Shared by every element in its scope: one URI, not a copy per element.
     pub namespace: Option<Arc<str>>,
-    pub attributes: Vec<(String, String)>,
-    pub children: Vec<Element>,
-    pub text: String,
+    pub attributes: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub children: Vec<Element<'a>>,
+    pub text: Cow<'a, str>,
 }
 
-impl Element {
+impl<'a> Element<'a> {
     /// The first child with this local name, any namespace (devices mix them freely).
-    pub fn child(&self, name: &str) -> Option<&Element> {
+    pub fn child(&self, name: &str) -> Option<&Element<'a>> {
         self.children.iter().find(|child| child.name == name)
     }
 
     /// Like `child`, but ASCII-case-insensitive: some devices capitalise freely.
-    pub fn child_ignore_case(&self, name: &str) -> Option<&Element> {
+    pub fn child_ignore_case(&self, name: &str) -> Option<&Element<'a>> {
         self.children.get(self.position_ignore_case(name)?)
     }
 
     /// Takes out the child `child_ignore_case` finds, without copying it.
-    pub fn take_child_ignore_case(&mut self, name: &str) -> Option<Element> {
+    pub fn take_child_ignore_case(&mut self, name: &str) -> Option<Element<'a>> {
         let position = self.position_ignore_case(name)?;
         Some(self.children.remove(position))
     }
@@ -104,13 +109,13 @@ impl Element {
         self.attributes
             .iter()
             .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value.as_ref())
     }
 }
 
-/// Reads a whole document into its root element.
-pub fn parse(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
-    let text = decode_text(input)?;
+/// Reads a whole document into its root element, borrowing from `text` (`decode_text`
+/// turns bytes into it).
+pub fn parse(text: &str, limits: Limits) -> Result<Element<'_>, XmlError> {
     let text = text.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
         return Err(XmlError::Empty);
@@ -118,7 +123,7 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
 
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
-    let mut builder = TreeBuilder::new(limits);
+    let mut builder = TreeBuilder::new(text, limits);
     loop {
         let position = reader.buffer_position();
         let event = reader.read_event().map_err(|e| XmlError::Malformed {
@@ -132,16 +137,17 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
                 builder.close()?;
             }
             Event::End(_) => builder.close()?,
-            Event::Text(text) => builder.text(&text.xml10_content()),
-            Event::CData(data) => builder.text(&data),
+            Event::Text(text) => builder.text(text.xml10_content()),
+            Event::CData(data) => builder.text(data.into_inner()),
             Event::GeneralRef(reference) => {
                 let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(ch)) => ch.to_string(),
-                    _ => predefined_entity(&reference)
-                        .ok_or_else(|| XmlError::UnknownEntity(reference.to_string()))?
-                        .to_owned(),
+                    Ok(Some(ch)) => Cow::Owned(ch.to_string()),
+                    _ => Cow::Borrowed(
+                        predefined_entity(&reference)
+                            .ok_or_else(|| XmlError::UnknownEntity(reference.to_string()))?,
+                    ),
                 };
-                builder.text(&resolved);
+                builder.text(resolved);
             }
             Event::DocType(_) => return Err(XmlError::DocType),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
@@ -162,18 +168,17 @@ fn predefined_entity(name: &str) -> Option<&'static str> {
     })
 }
 
-/// UTF-8 as it is; ISO-8859-1 (Latin-1) converted when the XML declaration names it.
-fn decode_text(input: &[u8]) -> Result<std::borrow::Cow<'_, str>, XmlError> {
+/// A document's bytes as text: UTF-8 as it is; ISO-8859-1 (Latin-1) converted when the XML
+/// declaration names it.
+pub fn decode_text(input: &[u8]) -> Result<Cow<'_, str>, XmlError> {
     match std::str::from_utf8(input) {
-        Ok(text) => Ok(std::borrow::Cow::Borrowed(text)),
+        Ok(text) => Ok(Cow::Borrowed(text)),
         Err(_) => {
             let head = String::from_utf8_lossy(&input[..input.len().min(100)]).to_ascii_lowercase();
             let latin1 = head.starts_with("<?xml")
                 && (head.contains("iso-8859-1") || head.contains("latin1"));
             if latin1 {
-                Ok(std::borrow::Cow::Owned(
-                    input.iter().map(|&b| char::from(b)).collect(),
-                ))
+                Ok(Cow::Owned(input.iter().map(|&b| char::from(b)).collect()))
             } else {
                 Err(XmlError::NotUtf8)
             }
@@ -181,27 +186,51 @@ fn decode_text(input: &[u8]) -> Result<std::borrow::Cow<'_, str>, XmlError> {
     }
 }
 
+/// `part`, which quick-xml hands out borrowed from an event, as the same slice of the
+/// document: the document outlives the tree, an event does not. `None` for text quick-xml
+/// made itself (an owned, normalised value), which is then copied.
+fn within<'a>(document: &'a str, part: &str) -> Option<&'a str> {
+    let start = (part.as_ptr() as usize).checked_sub(document.as_ptr() as usize)?;
+    document.get(start..start.checked_add(part.len())?)
+}
+
+/// `part` borrowed from the document where it lies in it, else copied.
+fn borrowed<'a>(document: &'a str, part: &str) -> Cow<'a, str> {
+    within(document, part).map_or_else(|| Cow::Owned(part.to_owned()), Cow::Borrowed)
+}
+
+/// Appends `piece` to `text`, without a copy while `text` is empty.
+fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = piece;
+    } else if !piece.is_empty() {
+        text.to_mut().push_str(&piece);
+    }
+}
+
 /// Builds the tree from events, resolving prefixes through the `xmlns` declarations in scope.
-struct TreeBuilder {
+struct TreeBuilder<'a> {
+    document: &'a str,
     limits: Limits,
-    stack: Vec<Element>,
+    stack: Vec<Element<'a>>,
     /// Namespace declarations per open element: (prefix or "" for the default, URI).
-    scopes: Vec<Vec<(String, Arc<str>)>>,
+    scopes: Vec<Vec<(&'a str, Arc<str>)>>,
     /// Blank text the open element has shown so far and nothing else: indentation if a
     /// child follows, the element's text if none does (`<Value> </Value>`). Held here, not
-    /// in the element, so that indentation costs no allocation per element.
-    blank: String,
-    root: Option<Element>,
+    /// in the element, so that indentation is never copied.
+    blank: Cow<'a, str>,
+    root: Option<Element<'a>>,
     elements: usize,
 }
 
-impl TreeBuilder {
-    fn new(limits: Limits) -> TreeBuilder {
+impl<'a> TreeBuilder<'a> {
+    fn new(document: &'a str, limits: Limits) -> TreeBuilder<'a> {
         TreeBuilder {
+            document,
             limits,
             stack: Vec::new(),
             scopes: Vec::new(),
-            blank: String::new(),
+            blank: Cow::Borrowed(""),
             root: None,
             elements: 0,
         }
@@ -222,8 +251,9 @@ impl TreeBuilder {
             return Err(XmlError::TooManyElements(self.limits.max_elements));
         }
         // Blank text before a child is the parent's indentation.
-        self.blank.clear();
+        self.blank = Cow::Borrowed("");
 
+        let document = self.document;
         let mut declarations = Vec::new();
         let mut attributes = Vec::new();
         for attribute in start.attributes().with_checks(false) {
@@ -232,16 +262,23 @@ impl TreeBuilder {
                 message: e.to_string(),
             })?;
             let key: &str = attribute.key.as_ref();
-            let value = attribute
-                .normalized_value(XmlVersion::default())
-                .map(|value| value.into_owned())
-                .unwrap_or_else(|_| attribute.value.clone().into_owned());
+            let key = borrowed(document, key);
+            let value = match attribute.normalized_value(XmlVersion::default()) {
+                Ok(value) => borrowed(document, &value),
+                Err(_) => borrowed(document, &attribute.value),
+            };
             if key == "xmlns" {
-                declarations.push((String::new(), Arc::from(value)));
+                declarations.push(("", Arc::from(value.as_ref())));
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-                declarations.push((prefix.to_owned(), Arc::from(value)));
+                // A prefix is a slice of the key, which lies in the document.
+                let prefix = within(document, prefix).unwrap_or_default();
+                declarations.push((prefix, Arc::from(value.as_ref())));
             } else {
-                attributes.push((local_part(key).to_owned(), value));
+                let local = match key {
+                    Cow::Borrowed(key) => Cow::Borrowed(local_part(key)),
+                    Cow::Owned(key) => Cow::Owned(local_part(&key).to_owned()),
+                };
+                attributes.push((local, value));
             }
         }
         self.scopes.push(declarations);
@@ -251,11 +288,11 @@ impl TreeBuilder {
         let (prefix, name) = qualified.split_once(':').unwrap_or(("", qualified));
         let namespace = self.resolve(prefix);
         self.stack.push(Element {
-            name: name.to_owned(),
+            name: borrowed(document, name),
             namespace,
             attributes,
             children: Vec::new(),
-            text: String::new(),
+            text: Cow::Borrowed(""),
         });
         Ok(())
     }
@@ -265,7 +302,7 @@ impl TreeBuilder {
             .iter()
             .rev()
             .flat_map(|scope| scope.iter())
-            .find(|(declared, _)| declared == prefix)
+            .find(|(declared, _)| *declared == prefix)
             .map(|(_, uri)| Arc::clone(uri))
     }
 
@@ -275,10 +312,10 @@ impl TreeBuilder {
             message: "an end tag without a start".to_owned(),
         })?;
         self.scopes.pop();
+        let blank = std::mem::take(&mut self.blank);
         if element.children.is_empty() {
-            element.text.push_str(&self.blank);
+            append(&mut element.text, blank);
         }
-        self.blank.clear();
         match self.stack.last_mut() {
             Some(parent) => parent.children.push(element),
             None => self.root = Some(element),
@@ -286,28 +323,27 @@ impl TreeBuilder {
         Ok(())
     }
 
-    fn text(&mut self, text: &str) {
+    fn text(&mut self, text: Cow<'a, str>) {
         // Text outside the root (whitespace between declarations) is ignored.
         let Some(current) = self.stack.last_mut() else {
             return;
         };
         let blank = text.bytes().all(|byte| byte.is_ascii_whitespace());
         if blank && current.text.is_empty() {
-            self.blank.push_str(text);
+            append(&mut self.blank, text);
         } else {
-            current.text.push_str(&self.blank);
-            self.blank.clear();
-            current.text.push_str(text);
+            append(&mut current.text, std::mem::take(&mut self.blank));
+            append(&mut current.text, text);
         }
     }
 
-    fn finish(self, position: u64) -> Result<Element, XmlError> {
+    fn finish(self, position: u64) -> Result<Element<'a>, XmlError> {
         if !self.stack.is_empty() {
             return Err(XmlError::Malformed {
                 position,
                 message: format!(
                     "the document ends inside <{}>",
-                    self.stack.last().map_or("", |e| e.name.as_str())
+                    self.stack.last().map_or("", |e| e.name.as_ref())
                 ),
             });
         }
@@ -325,8 +361,14 @@ fn local_part(qualified: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Result<Element, XmlError> {
-        parse(text.as_bytes(), Limits::default())
+    fn read(text: &str) -> Result<Element<'_>, XmlError> {
+        parse(text, Limits::default())
+    }
+
+    /// Bytes as the server reads them: decoded, then parsed.
+    fn read_bytes(input: &[u8], limits: Limits) -> Result<String, XmlError> {
+        let text = decode_text(input)?;
+        Ok(parse(&text, limits)?.text.into_owned())
     }
 
     #[test]
@@ -357,9 +399,29 @@ mod tests {
         let root = read("<a>x &amp; y &lt;z&gt; &#233;&#x41;<![CDATA[<raw>]]></a>").unwrap();
         assert_eq!(root.text, "x & y <z> éA<raw>");
         let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>";
-        assert_eq!(parse(latin1, Limits::default()).unwrap().text, "café");
+        assert_eq!(read_bytes(latin1, Limits::default()).unwrap(), "café");
         let bom = "\u{feff}<a>1</a>";
         assert_eq!(read(bom).unwrap().text, "1");
+    }
+
+    #[test]
+    fn names_and_plain_text_are_borrowed_from_the_document() {
+        let document =
+            r#"<a xmlns:x="urn:x"><x:Name k="v">Device.Info</x:Name><b>1 &amp; 2</b></a>"#;
+        let root = read(document).unwrap();
+        let name = &root.children[0];
+        assert!(matches!(name.name, Cow::Borrowed("Name")));
+        assert!(matches!(name.text, Cow::Borrowed("Device.Info")));
+        assert!(matches!(
+            name.attributes[0],
+            (Cow::Borrowed("k"), Cow::Borrowed("v"))
+        ));
+        assert_eq!(name.namespace.as_deref(), Some("urn:x"));
+        // Text that reading changed is owned.
+        assert!(matches!(&root.children[1].text, Cow::Owned(text) if text == "1 & 2"));
+        assert_eq!(within(document, &document[1..2]), Some("a"));
+        let copy = String::from("Device.Info");
+        assert_eq!(within(document, &copy), None, "not a slice of the document");
     }
 
     #[test]
@@ -392,7 +454,7 @@ mod tests {
         assert!(matches!(read("<a><b>"), Err(XmlError::Malformed { .. })));
         assert!(matches!(read("<a/><b/>"), Err(XmlError::Malformed { .. })));
         assert_eq!(
-            parse(&[0x3c, 0x61, 0x3e, 0xff, 0x3c], Limits::default()),
+            read_bytes(&[0x3c, 0x61, 0x3e, 0xff, 0x3c], Limits::default()),
             Err(XmlError::NotUtf8)
         );
     }
@@ -406,10 +468,7 @@ mod tests {
             max_depth: 32,
             max_elements: 10,
         };
-        assert_eq!(
-            parse(wide.as_bytes(), limits),
-            Err(XmlError::TooManyElements(10))
-        );
+        assert_eq!(parse(&wide, limits), Err(XmlError::TooManyElements(10)));
     }
 
     #[test]
