@@ -20,6 +20,7 @@ mod m20261202_000010_tree_last_in_row;
 mod m20261202_000011_device_presence;
 mod m20261203_000012_indexed_parameter;
 mod m20261206_000013_event_without_foreign_key;
+mod m20261207_000014_online_since;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_device_presence::Migration),
             Box::new(m20261203_000012_indexed_parameter::Migration),
             Box::new(m20261206_000013_event_without_foreign_key::Migration),
+            Box::new(m20261207_000014_online_since::Migration),
         ]
     }
 }

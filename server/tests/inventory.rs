@@ -89,7 +89,11 @@ async fn informs_that_change_nothing_leave_the_tree_alone(backend: Backend) {
     let tree = store.device_parameters(first.id).await.unwrap();
     assert_eq!(tree[version].read_at, start.timestamp());
     let events = store.device_events(first.id, 10).await.unwrap();
-    assert_eq!(events.len(), 2, "events are recorded on both paths");
+    assert_eq!(
+        events.len(),
+        1,
+        "the registration's; a heartbeat of a device online leaves none"
+    );
 
     // Changed: the full path stores the new value with its time.
     let third_at = later + Duration::seconds(600);
@@ -234,6 +238,9 @@ async fn informs_arriving_together_are_each_stored(backend: Backend) {
         let mut record = inform("1.0", &[]);
         record.ip_address = Some(format!("192.0.2.{i}"));
         record.booted = i % 2 == 0;
+        if record.booted {
+            record.events.insert(0, ("1 BOOT".into(), String::new()));
+        }
         informs.spawn(async move { store.record_inform(&key, &record, true, later).await });
     }
     let stranger = DeviceKey {
@@ -276,8 +283,9 @@ async fn informs_arriving_together_are_each_stored(backend: Backend) {
         );
         let booted = (i % 2 == 0).then_some(later);
         assert_eq!(stored.last_boot_at, booted, "{key:?}");
+        // The registration's, and a boot's (the heartbeats of devices online leave none).
         let events = store.device_events(stored.id, 10).await.unwrap();
-        assert_eq!(events.len(), 2, "{key:?}");
+        assert_eq!(events.len(), 1 + usize::from(i % 2 == 0), "{key:?}");
     }
     db.cleanup().await;
 }
@@ -697,10 +705,10 @@ async fn remembered_devices_are_checked_by_the_database(backend: Backend) {
         device.online_until,
         Some(at(10) + Duration::seconds(600 + 300 + 60))
     );
-    // One event for the registration, one for this Inform.
+    // The registration's event; this heartbeat (the device was online) leaves none.
     let events = one.device_events(first.id, 10).await.unwrap();
-    assert_eq!(events.len(), 2);
-    assert_eq!(events[0].2, at(10));
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].2, at(0));
 
     // The other instance stores an upgrade; the first still remembers 1.0, and the device
     // (say, a rollback) informs it with 1.0 again: stored as said, not taken for unchanged.
@@ -798,9 +806,9 @@ async fn heartbeats_are_settled_after_their_answer(backend: Backend) {
     ));
     let device = one.device_by_key(&key).await.unwrap().unwrap();
     assert_eq!(device.last_inform_at, at(10));
-    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 2);
+    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 1);
 
-    // Two heartbeats in flight at once (a session superseding another): both kept.
+    // Two heartbeats in flight at once (a session superseding another): the later stands.
     let (a, b) = (
         begin(inform("1.0", &[]), 11).await,
         begin(inform("1.0", &[]), 12).await,
@@ -811,7 +819,8 @@ async fn heartbeats_are_settled_after_their_answer(backend: Backend) {
         };
         one.finish_inform(*check).await.unwrap();
     }
-    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 4);
+    let device = one.device_by_key(&key).await.unwrap().unwrap();
+    assert_eq!(device.last_inform_at, at(12));
 
     // A boot is recorded before the answer.
     let mut booted = inform("1.0", &[]);
@@ -821,6 +830,7 @@ async fn heartbeats_are_settled_after_their_answer(backend: Backend) {
         begin(booted, 20).await,
         InformStart::Recorded(InformOutcome::Known { .. })
     ));
+    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 2);
 
     // Changed through the other instance: the check turns the write down, and the Inform
     // is stored as said, at the time it came.
@@ -835,7 +845,7 @@ async fn heartbeats_are_settled_after_their_answer(backend: Backend) {
     let device = one.device_by_key(&key).await.unwrap().unwrap();
     assert_eq!(device.software_version.as_deref(), Some("1.0"));
     assert_eq!(device.last_inform_at, at(40));
-    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 7);
+    assert_eq!(one.device_events(first.id, 10).await.unwrap().len(), 2);
 
     // Deleted meanwhile: registered anew, with its event.
     assert!(one.is_remembered(&key));
@@ -848,6 +858,69 @@ async fn heartbeats_are_settled_after_their_answer(backend: Backend) {
     };
     assert_ne!(again.id, first.id);
     assert_eq!(one.device_events(again.id, 10).await.unwrap().len(), 1);
+    db.cleanup().await;
+}
+
+/// A heartbeat (`2 PERIODIC`) leaves an event only when it ends a silence: the device's
+/// online deadline had passed. Every other event is kept. The rule holds on each write
+/// path: the remembered device's checked write, the writer's batch (an instance that does
+/// not remember the device), and an Inform that changed values.
+async fn a_heartbeat_leaves_an_event_only_after_a_silence(backend: Backend) {
+    let TwoInstances {
+        db,
+        one,
+        two,
+        key,
+        start,
+    } = TwoInstances::new(backend, "Q1").await;
+    // The interval is 10 minutes: online for 16 after an Inform (1.5 intervals and one).
+    let at = |minutes: i64| start + Duration::minutes(minutes);
+    let first = record(&one, &key, &inform("1.0", &[]), at(0)).await;
+    let events = || async { one.device_events(first.id, 20).await.unwrap() };
+    let heartbeats =
+        |events: &[(String, String, chrono::DateTime<Utc>)]| -> Vec<chrono::DateTime<Utc>> {
+            events
+                .iter()
+                .filter(|(code, _, _)| code == "2 PERIODIC")
+                .map(|(_, _, at)| *at)
+                .rev()
+                .collect()
+        };
+    assert_eq!(
+        heartbeats(&events().await),
+        vec![at(0)],
+        "a first Inform starts a run"
+    );
+
+    // The checked write of a remembered device: on time, then after a silence.
+    record(&one, &key, &inform("1.0", &[]), at(10)).await;
+    assert_eq!(heartbeats(&events().await), vec![at(0)]);
+    record(&one, &key, &inform("1.0", &[]), at(40)).await;
+    assert_eq!(heartbeats(&events().await), vec![at(0), at(40)]);
+
+    // Other events are kept whatever the presence; their heartbeat is not, on time.
+    let mut changed = inform("1.0", &[]);
+    changed
+        .events
+        .push(("4 VALUE CHANGE".into(), String::new()));
+    record(&one, &key, &changed, at(50)).await;
+    let now = events().await;
+    assert_eq!(heartbeats(&now), vec![at(0), at(40)]);
+    assert_eq!((now[0].0.as_str(), now[0].2), ("4 VALUE CHANGE", at(50)));
+
+    // The writer's batch: the other instance does not remember the device.
+    record(&two, &key, &inform("1.0", &[]), at(60)).await;
+    record(&two, &key, &inform("1.0", &[]), at(90)).await;
+    assert_eq!(heartbeats(&events().await), vec![at(0), at(40), at(90)]);
+
+    // An Inform with other values than the last: on time, then after a silence.
+    record(&one, &key, &inform("2.0", &[]), at(100)).await;
+    assert_eq!(heartbeats(&events().await), vec![at(0), at(40), at(90)]);
+    record(&one, &key, &inform("3.0", &[]), at(200)).await;
+    assert_eq!(
+        heartbeats(&events().await),
+        vec![at(0), at(40), at(90), at(200)]
+    );
     db.cleanup().await;
 }
 
@@ -896,7 +969,8 @@ async fn events_carry_a_foreign_key_on_sqlite_only(backend: Backend) {
         .await
         .unwrap();
     }
-    Migrator::down(&raw, Some(1)).await.unwrap();
+    // Down through migration 13 (the one after it, 14, goes first).
+    Migrator::down(&raw, Some(2)).await.unwrap();
     assert_eq!(foreign_keys().await, 1);
     Migrator::up(&raw, None).await.unwrap();
     assert_eq!(foreign_keys().await, on_sqlite);
@@ -912,6 +986,7 @@ on_both_databases!(informs_arriving_together_are_each_stored);
 on_both_databases!(the_cheap_path_follows_what_tasks_change);
 on_both_databases!(remembered_devices_are_checked_by_the_database);
 on_both_databases!(heartbeats_are_settled_after_their_answer);
+on_both_databases!(a_heartbeat_leaves_an_event_only_after_a_silence);
 
 /// The serial numbers of the devices `query` finds, sorted, and whether their count agrees.
 async fn found(store: &Store, query: &str) -> Vec<String> {

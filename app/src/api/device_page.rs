@@ -134,7 +134,7 @@ fn event_meaning(code: &str) -> &'static str {
     match code {
         "0 BOOTSTRAP" => "First contact with this ACS, or after a factory reset",
         "1 BOOT" => "The device started up",
-        "2 PERIODIC" => "Regular check-in",
+        "2 PERIODIC" => "Checked in again after a silence (check-ins on time are not listed)",
         "3 SCHEDULED" => "Check-in the ACS scheduled",
         "4 VALUE CHANGE" => "A watched value changed",
         "6 CONNECTION REQUEST" => "Woken by the ACS",

@@ -14,19 +14,20 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait, Select,
-    TransactionTrait,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    ColumnTrait, DbBackend, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    RelationTrait, Select, Statement, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
     Store, StoreError,
     entity::{device, device_event, device_presence},
+    heartbeat_events::keeps_event,
     is_unique_violation,
     parameter_index::IndexChanges,
-    summary_writer::SummaryUpdate,
+    summary_writer::{SummaryUpdate, presence_conflict_sql},
     tree_merge::{Follow, interval_after, patch_json, patched_tree},
     unchanged_inform::{MAX_EVENTS, UnchangedInform},
 };
@@ -387,45 +388,60 @@ impl FromQueryResult for InformView {
     }
 }
 
-/// Writes a device's presence row, whether or not it has one yet.
+/// Writes a device's presence row, whether or not it has one yet, and sets its
+/// `online_since` to what the database worked out (`heartbeat_events`).
 pub(super) async fn write_presence(
     db: &impl sea_orm::ConnectionTrait,
-    presence: device_presence::Model,
+    presence: &mut device_presence::Model,
 ) -> Result<(), StoreError> {
-    let row = device_presence::ActiveModel {
-        device_id: Set(presence.device_id),
-        last_inform_at: Set(presence.last_inform_at),
-        online_until: Set(presence.online_until),
+    let backend = db.get_database_backend();
+    let placeholders = match backend {
+        DbBackend::Postgres => "$1, $2, $3, $4",
+        _ => "?, ?, ?, ?",
     };
-    device_presence::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(device_presence::Column::DeviceId)
-                .update_columns([
-                    device_presence::Column::LastInformAt,
-                    device_presence::Column::OnlineUntil,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
+    let sql = format!(
+        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") VALUES ({placeholders}) {} RETURNING "online_since""#,
+        presence_conflict_sql()
+    );
+    let values = [
+        presence.device_id.into(),
+        presence.last_inform_at.into(),
+        presence.online_until.into(),
+        Some(presence.last_inform_at).into(),
+    ];
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
+    presence.online_since = match row {
+        Some(row) => row.try_get("", "online_since")?,
+        None => None,
+    };
     Ok(())
 }
 
-/// The `device_event` rows of an Inform's (code, command key) events.
-pub(super) fn event_rows(
-    device_id: i64,
+/// Inserts the events of an Inform whose presence was just written (`write_presence`):
+/// those `heartbeat_events` keeps.
+pub(super) async fn insert_events(
+    db: &impl sea_orm::ConnectionTrait,
+    presence: &device_presence::Model,
     events: &[(String, String)],
-    at: DateTime<Utc>,
-) -> impl Iterator<Item = device_event::ActiveModel> + '_ {
-    events
+) -> Result<(), StoreError> {
+    let at = presence.last_inform_at;
+    let rows: Vec<device_event::ActiveModel> = events
         .iter()
-        .map(move |(code, command_key)| device_event::ActiveModel {
-            device_id: Set(device_id),
+        .filter(|(code, _)| keeps_event(code, at, presence.online_since))
+        .map(|(code, command_key)| device_event::ActiveModel {
+            device_id: Set(presence.device_id),
             at: Set(at),
             code: Set(code.clone()),
             command_key: Set(command_key.clone()),
             ..Default::default()
         })
+        .collect();
+    if !rows.is_empty() {
+        device_event::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
 }
 
 pub(super) fn read_tree(value: &serde_json::Value) -> Result<ParameterTree, StoreError> {
@@ -719,13 +735,14 @@ impl Store {
         if self.update_tree(write, device.id, &index).await? == 0 {
             return Ok(None);
         }
-        let presence = device_presence::Model {
+        let mut presence = device_presence::Model {
             device_id: device.id,
             last_inform_at: now,
             online_until: device.online_until,
+            online_since: None,
         };
-        write_presence(&self.db, presence).await?;
-        self.append_events(device.id, &inform.events, now).await?;
+        write_presence(&self.db, &mut presence).await?;
+        insert_events(&self.db, &presence, &inform.events).await?;
         self.inform_cache.remember(
             &device.key,
             device.id,
@@ -780,38 +797,20 @@ impl Store {
             Err(error) => return Err(error.into()),
         };
         IndexChanges::of_patch(&tree).apply(&txn, row.id).await?;
-        let presence = device_presence::Model {
+        let mut presence = device_presence::Model {
             device_id: row.id,
             last_inform_at: now,
             online_until: Some(deadline_after(interval, now)),
+            online_since: None,
         };
-        write_presence(&txn, presence.clone()).await?;
-        if !inform.events.is_empty() {
-            device_event::Entity::insert_many(event_rows(row.id, &inform.events, now))
-                .exec(&txn)
-                .await?;
-        }
+        write_presence(&txn, &mut presence).await?;
+        insert_events(&txn, &presence, &inform.events).await?;
         txn.commit().await?;
         self.inform_cache
             .remember(key, row.id, &digest, interval, row.tree_complete);
         Ok(Some(InformOutcome::Registered(
             StoredDevice::from_row(&row, &presence).informed(),
         )))
-    }
-
-    async fn append_events(
-        &self,
-        device_id: i64,
-        events: &[(String, String)],
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        device_event::Entity::insert_many(event_rows(device_id, events, now))
-            .exec(&self.db)
-            .await?;
-        Ok(())
     }
 
     /// The identity of device `id`, without its summary, tags or tree.

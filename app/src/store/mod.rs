@@ -15,6 +15,7 @@ mod device_secrets;
 mod devices;
 mod entity;
 mod files;
+mod heartbeat_events;
 mod inform_cache;
 mod inform_check;
 mod parameter_index;

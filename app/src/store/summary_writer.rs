@@ -15,15 +15,12 @@
 //! extra wait.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
     DatabaseKind, StoreError, StoredDevice,
-    devices::event_rows,
-    entity::device_event,
+    heartbeat_events::{keeps_event_sql, online_since_sql},
     pg_arrays::{EVENT_COLUMNS, PgType, query_error, unnest_sql},
     unchanged_inform::{UnchangedInform, write_unchanged},
 };
@@ -100,12 +97,14 @@ impl SummaryUpdate {
         })
     }
 
-    /// The presence row, as its values in the order of `presence_upsert_sql`'s columns.
+    /// The presence row, as its values in the order of `presence_upsert_sql`'s columns (the
+    /// last, `online_since`, is what a new row takes: a first Inform starts a run).
     pub(super) fn presence_values(&self) -> [Value; VALUES_PER_PRESENCE] {
         [
             self.device_id.into(),
             self.last_inform_at.into(),
             Some(self.online_until).into(),
+            Some(self.last_inform_at).into(),
         ]
     }
 
@@ -127,7 +126,7 @@ impl SummaryUpdate {
 }
 
 /// Values a presence row carries (`SummaryUpdate::presence_values`).
-const VALUES_PER_PRESENCE: usize = 3;
+const VALUES_PER_PRESENCE: usize = 4;
 
 /// Values a row of the batch update carries (`SummaryUpdate::values`).
 const VALUES_PER_ROW: usize = 9;
@@ -145,13 +144,30 @@ pub(super) fn placeholder_rows(rows: usize, per_row: usize) -> String {
 /// SQLite: one statement writing `rows` presence rows, whether the device has one yet or not.
 fn presence_upsert_sql(rows: usize) -> String {
     format!(
-        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until") VALUES {} {PRESENCE_CONFLICT}"#,
-        placeholder_rows(rows, VALUES_PER_PRESENCE)
+        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") VALUES {} {}"#,
+        placeholder_rows(rows, VALUES_PER_PRESENCE),
+        presence_conflict_sql()
     )
 }
 
-/// What writing a presence row does when the device has one.
-const PRESENCE_CONFLICT: &str = r#"ON CONFLICT ("device_id") DO UPDATE SET "last_inform_at" = excluded."last_inform_at", "online_until" = excluded."online_until""#;
+/// What writing a presence row does when the device has one: its `online_since` is worked
+/// out from the row as it stood (`heartbeat_events`).
+pub(super) fn presence_conflict_sql() -> String {
+    format!(
+        r#"ON CONFLICT ("device_id") DO UPDATE SET "last_inform_at" = excluded."last_inform_at", "online_until" = excluded."online_until", "online_since" = {}"#,
+        online_since_sql(r#""device_presence""#, r#"excluded."last_inform_at""#)
+    )
+}
+
+/// SQLite: the insert of `rows` event rows (device, time, code, command key), each kept or
+/// not by the presence row the same transaction wrote for its device (`heartbeat_events`).
+fn events_insert_sql(rows: usize) -> String {
+    format!(
+        r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e JOIN "device_presence" AS "p" ON "p"."device_id" = e.column1 WHERE {}"#,
+        placeholder_rows(rows, EVENT_COLUMNS.len()),
+        keeps_event_sql("e.column3", "e.column2", r#""p"."online_since""#)
+    )
+}
 
 /// The device columns a summary update writes, in the order of `SummaryUpdate::values`
 /// (the last is the device's id); a NULL in one of those from `FIRST_KEPT` on keeps the
@@ -172,8 +188,9 @@ pub(super) const DEVICE_COLUMNS: [(&str, PgType); VALUES_PER_ROW] = [
 /// Inform need not carry them); manufacturer and CWMP version it always carries.
 pub(super) const FIRST_KEPT: usize = 2;
 
-/// The presence columns, in the order of `SummaryUpdate::presence_values`.
-const PRESENCE_COLUMNS: [(&str, PgType); VALUES_PER_PRESENCE] = [
+/// The presence columns PostgreSQL binds (a new row's `online_since` is its
+/// `last_inform_at`, written from the same array).
+const PRESENCE_COLUMNS: [(&str, PgType); 3] = [
     ("device_id", PgType::Int8),
     ("last_inform_at", PgType::Timestamptz),
     ("online_until", PgType::Timestamptz),
@@ -217,15 +234,17 @@ fn batch_update_sql(rows: usize) -> String {
 fn pg_batch_sql() -> &'static str {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let presences = unnest_sql("p", &PRESENCE_COLUMNS, 1);
-        let rows = unnest_sql("v", &DEVICE_COLUMNS, VALUES_PER_PRESENCE + 1);
+        let rows = unnest_sql("v", &DEVICE_COLUMNS, PRESENCE_COLUMNS.len() + 1);
         let update = summary_update_sql(&rows, |n| format!(r#"v."{}""#, DEVICE_COLUMNS[n].0));
         let events = unnest_sql(
             "e",
             &EVENT_COLUMNS,
-            VALUES_PER_PRESENCE + VALUES_PER_ROW + 1,
+            PRESENCE_COLUMNS.len() + VALUES_PER_ROW + 1,
         );
+        let conflict = presence_conflict_sql();
+        let keeps = keeps_event_sql(r#"e."code""#, r#"e."at""#, r#""w"."online_since""#);
         format!(
-            r#"WITH "presence" AS (INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until") SELECT * FROM {presences} {PRESENCE_CONFLICT}), "summary" AS ({update}) INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT * FROM {events}"#
+            r#"WITH "presence" AS (INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") SELECT "p".*, "p"."last_inform_at" FROM {presences} {conflict} RETURNING "device_id", "online_since"), "summary" AS ({update}) INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e."device_id", e."at", e."code", e."command_key" FROM {events} JOIN "presence" AS "w" ON "w"."device_id" = e."device_id" WHERE {keeps}"#
         )
     });
     &SQL
@@ -318,7 +337,7 @@ impl SummaryWriter {
     async fn submit(&self, job: Job) {
         if let Err(mpsc::error::SendError(job)) = self.jobs.send(job) {
             // No task to take it: write it alone, here.
-            write_jobs(&self.db, self.kind, std::iter::once(job)).await;
+            Box::pin(write_jobs(&self.db, self.kind, std::iter::once(job))).await;
         }
     }
 }
@@ -442,15 +461,27 @@ async fn write_batch(
         txn.execute_raw(Statement::from_sql_and_values(backend, &sql, values))
             .await?;
     }
-    let events: Vec<device_event::ActiveModel> = updates
+    let events: Vec<Value> = updates
         .iter()
-        .flat_map(|update| event_rows(update.device_id, &update.events, update.last_inform_at))
+        .flat_map(|update| update.event_rows())
+        .flat_map(|(device_id, at, code, command_key)| {
+            [
+                device_id.into(),
+                at.into(),
+                code.to_owned().into(),
+                command_key.to_owned().into(),
+            ]
+        })
         .collect();
-    // Bound the statement's size: four values a row, well under either database's limit.
-    for chunk in events.chunks(1_000) {
-        device_event::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+    // Bound the statement's size: a thousand rows of four values, under SQLite's limit.
+    for chunk in events.chunks(1_000 * EVENT_COLUMNS.len()) {
+        let sql = events_insert_sql(chunk.len() / EVENT_COLUMNS.len());
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            &sql,
+            chunk.to_vec(),
+        ))
+        .await?;
     }
     txn.commit().await?;
     Ok(())
@@ -531,7 +562,35 @@ mod tests {
         assert!(sql.ends_with(r#"WHERE "device"."id" = v.column9"#), "{sql}");
         // Anonymous: no name to look up when binding.
         let sql = presence_upsert_sql(2);
-        assert!(sql.contains("VALUES (?, ?, ?), (?, ?, ?) ON"), "{sql}");
+        assert!(
+            sql.contains("VALUES (?, ?, ?, ?), (?, ?, ?, ?) ON"),
+            "{sql}"
+        );
+        let sql = events_insert_sql(2);
+        assert!(
+            sql.contains("VALUES (?, ?, ?, ?), (?, ?, ?, ?)) AS e"),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn a_presence_write_works_out_online_since_from_the_row_as_it_stood() {
+        let sql = presence_conflict_sql();
+        assert!(
+            sql.ends_with(r#""online_since" = CASE WHEN "device_presence"."online_until" >= excluded."last_inform_at" THEN "device_presence"."online_since" ELSE excluded."last_inform_at" END"#),
+            "{sql}"
+        );
+        // The events are kept by the presence written for their device.
+        assert!(
+            events_insert_sql(1).ends_with(
+                r#"WHERE (e.column3 <> '2 PERIODIC' OR "p"."online_since" = e.column2)"#
+            )
+        );
+        assert!(
+            pg_batch_sql().ends_with(r#"JOIN "presence" AS "w" ON "w"."device_id" = e."device_id" WHERE (e."code" <> '2 PERIODIC' OR "w"."online_since" = e."at")"#),
+            "{}",
+            pg_batch_sql()
+        );
     }
 
     #[test]

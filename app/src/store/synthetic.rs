@@ -74,6 +74,7 @@ impl Store {
                     device_id: Set(id),
                     last_inform_at: Set(last_inform),
                     online_until: Set(Some(online_until)),
+                    online_since: Set(None),
                 });
                 indexed.extend(models(id, &rows));
             }

@@ -19,6 +19,7 @@ use sea_orm::DatabaseConnection;
 
 use super::{
     DatabaseKind, DeviceKey, StoreError, TaskStatus,
+    heartbeat_events::{keeps_event_sql, online_since_sql},
     pg_arrays::{EVENT_COLUMNS, PgType, query_error, unnest_sql},
     summary_writer::{DEVICE_COLUMNS, FIRST_KEPT, SummaryUpdate, placeholder_rows},
 };
@@ -112,12 +113,18 @@ fn checked_presence_sql(
         checks.push_str(" AND ");
         checks.push_str(&check);
     }
+    // PostgreSQL's events are joined on what the update returns; SQLite's on the row.
+    let online_since = match kind {
+        DatabaseKind::Sqlite => "",
+        DatabaseKind::Postgres => r#", "device_presence"."online_since""#,
+    };
     format!(
-        r#"UPDATE "device_presence" SET "last_inform_at" = {}, "online_until" = {} FROM {rows}, "device" AS "d" WHERE {checks} RETURNING "device_presence"."device_id", EXISTS (SELECT 1 FROM "task" WHERE "task"."device_id" = "device_presence"."device_id" AND "task"."status" IN ('{}', '{}')) AS "open_tasks""#,
-        column(1),
+        r#"UPDATE "device_presence" SET "last_inform_at" = {at}, "online_until" = {}, "online_since" = {} FROM {rows}, "device" AS "d" WHERE {checks} RETURNING "device_presence"."device_id", EXISTS (SELECT 1 FROM "task" WHERE "task"."device_id" = "device_presence"."device_id" AND "task"."status" IN ('{}', '{}')) AS "open_tasks"{online_since}"#,
         column(2),
+        online_since_sql(r#""device_presence""#, &column(1)),
         TaskStatus::Queued.as_str(),
         TaskStatus::Running.as_str(),
+        at = column(1),
     )
 }
 
@@ -131,12 +138,13 @@ fn sqlite_check_sql(rows: usize) -> String {
 }
 
 /// SQLite: the insert of `rows` event rows (device, time, code, command key, and the time
-/// the check wrote for the device), of devices whose presence holds that time; padding
-/// rows (all NULLs) join nothing.
+/// the check wrote for the device), of devices whose presence holds that time, each kept
+/// or not by that presence (`heartbeat_events`); padding rows (all NULLs) join nothing.
 fn sqlite_events_sql(rows: usize) -> String {
     format!(
-        r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e JOIN "device_presence" AS "p" ON "p"."device_id" = e.column1 AND "p"."last_inform_at" = e.column5"#,
-        placeholder_rows(rows, SQLITE_VALUES_PER_EVENT)
+        r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e JOIN "device_presence" AS "p" ON "p"."device_id" = e.column1 AND "p"."last_inform_at" = e.column5 WHERE {}"#,
+        placeholder_rows(rows, SQLITE_VALUES_PER_EVENT),
+        keeps_event_sql("e.column3", "e.column2", r#""p"."online_since""#)
     )
 }
 
@@ -151,8 +159,9 @@ fn pg_batch_sql() -> &'static str {
                 format!(r#"v."{}""#, columns[n].0)
             });
         let events = unnest_sql("e", &EVENT_COLUMNS, VALUES_PER_ROW + 1);
+        let keeps = keeps_event_sql(r#"e."code""#, r#"e."at""#, r#""passed"."online_since""#);
         format!(
-            r#"WITH "passed" AS ({checks}), "events" AS (INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e."device_id", e."at", e."code", e."command_key" FROM {events} WHERE e."device_id" IN (SELECT "device_id" FROM "passed")) SELECT "device_id", "open_tasks" FROM "passed""#
+            r#"WITH "passed" AS ({checks}), "events" AS (INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e."device_id", e."at", e."code", e."command_key" FROM {events} JOIN "passed" ON "passed"."device_id" = e."device_id" WHERE {keeps}) SELECT "device_id", "open_tasks" FROM "passed""#
         )
     });
     &SQL
@@ -402,11 +411,15 @@ mod tests {
             sqlite_events_sql(2).matches('?').count(),
             2 * SQLITE_VALUES_PER_EVENT
         );
+        // Joined on the presence the check wrote, and kept by it (`heartbeat_events`).
         assert!(
             sqlite_events_sql(1).ends_with(
-                r#"ON "p"."device_id" = e.column1 AND "p"."last_inform_at" = e.column5"#
-            )
+                r#"ON "p"."device_id" = e.column1 AND "p"."last_inform_at" = e.column5 WHERE (e.column3 <> '2 PERIODIC' OR "p"."online_since" = e.column2)"#
+            ),
+            "{}",
+            sqlite_events_sql(1)
         );
+        assert!(sqlite_check_sql(1).contains(r#""online_since" = CASE WHEN "device_presence"."online_until" >= v.column2 THEN "device_presence"."online_since" ELSE v.column2 END"#));
     }
 
     #[test]
@@ -446,11 +459,12 @@ mod tests {
             "{sql}"
         );
         assert!(sql.contains(r#"(v."ip_address" IS NULL OR "d"."ip_address" = v."ip_address")"#));
-        // Only passed devices' events are inserted.
+        // Only passed devices' events are inserted, each kept by the presence written.
         assert!(
-            sql.contains(r#"IN (SELECT "device_id" FROM "passed")"#),
+            sql.contains(r#"JOIN "passed" ON "passed"."device_id" = e."device_id" WHERE (e."code" <> '2 PERIODIC' OR "passed"."online_since" = e."at")"#),
             "{sql}"
         );
+        assert!(sql.contains(r#"AS "open_tasks", "device_presence"."online_since""#));
         assert!(
             sql.ends_with(r#"SELECT "device_id", "open_tasks" FROM "passed""#),
             "{sql}"

@@ -11,6 +11,9 @@ pub struct Model {
     pub device_id: i64,
     pub last_inform_at: DateTimeUtc,
     pub online_until: Option<DateTimeUtc>,
+    /// Since when the device has been informing on time; `None` where not known
+    /// (`heartbeat_events`, migration 14).
+    pub online_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
