@@ -921,6 +921,11 @@ async fn a_heartbeat_leaves_an_event_only_after_a_silence(backend: Backend) {
         heartbeats(&events().await),
         vec![at(0), at(40), at(90), at(200)]
     );
+
+    // A time finer than PostgreSQL keeps (it stores microseconds): still a silence ended.
+    let fine = at(300) + Duration::nanoseconds(123_456_789);
+    record(&one, &key, &inform("4.0", &[]), fine).await;
+    assert_eq!(heartbeats(&events().await).len(), 5);
     db.cleanup().await;
 }
 

@@ -388,19 +388,20 @@ impl FromQueryResult for InformView {
     }
 }
 
-/// Writes a device's presence row, whether or not it has one yet, and sets its
-/// `online_since` to what the database worked out (`heartbeat_events`).
+/// Writes a device's presence row, whether or not it has one yet; returns whether this
+/// Inform ended a silence (`heartbeat_events`). The database compares the two times it
+/// stored, so a time it keeps less finely (PostgreSQL: microseconds) cannot differ.
 pub(super) async fn write_presence(
     db: &impl sea_orm::ConnectionTrait,
-    presence: &mut device_presence::Model,
-) -> Result<(), StoreError> {
+    presence: &device_presence::Model,
+) -> Result<bool, StoreError> {
     let backend = db.get_database_backend();
     let placeholders = match backend {
         DbBackend::Postgres => "$1, $2, $3, $4",
         _ => "?, ?, ?, ?",
     };
     let sql = format!(
-        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") VALUES ({placeholders}) {} RETURNING "online_since""#,
+        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") VALUES ({placeholders}) {} RETURNING COALESCE("online_since" = "last_inform_at", FALSE) AS "ended_silence""#,
         presence_conflict_sql()
     );
     let values = [
@@ -412,24 +413,24 @@ pub(super) async fn write_presence(
     let row = db
         .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
-    presence.online_since = match row {
-        Some(row) => row.try_get("", "online_since")?,
-        None => None,
-    };
-    Ok(())
+    Ok(match row {
+        Some(row) => row.try_get("", "ended_silence")?,
+        None => false,
+    })
 }
 
-/// Inserts the events of an Inform whose presence was just written (`write_presence`):
-/// those `heartbeat_events` keeps.
+/// Inserts the events of an Inform whose presence was just written (`write_presence`
+/// said whether it ended a silence): those `heartbeat_events` keeps.
 pub(super) async fn insert_events(
     db: &impl sea_orm::ConnectionTrait,
     presence: &device_presence::Model,
     events: &[(String, String)],
+    ended_silence: bool,
 ) -> Result<(), StoreError> {
     let at = presence.last_inform_at;
     let rows: Vec<device_event::ActiveModel> = events
         .iter()
-        .filter(|(code, _)| keeps_event(code, at, presence.online_since))
+        .filter(|(code, _)| keeps_event(code, ended_silence))
         .map(|(code, command_key)| device_event::ActiveModel {
             device_id: Set(presence.device_id),
             at: Set(at),
@@ -735,14 +736,15 @@ impl Store {
         if self.update_tree(write, device.id, &index).await? == 0 {
             return Ok(None);
         }
-        let mut presence = device_presence::Model {
+        let presence = device_presence::Model {
             device_id: device.id,
             last_inform_at: now,
             online_until: device.online_until,
+            // Not read: the database works it out from the row it replaces.
             online_since: None,
         };
-        write_presence(&self.db, &mut presence).await?;
-        insert_events(&self.db, &presence, &inform.events).await?;
+        let ended_silence = write_presence(&self.db, &presence).await?;
+        insert_events(&self.db, &presence, &inform.events, ended_silence).await?;
         self.inform_cache.remember(
             &device.key,
             device.id,
@@ -797,14 +799,14 @@ impl Store {
             Err(error) => return Err(error.into()),
         };
         IndexChanges::of_patch(&tree).apply(&txn, row.id).await?;
-        let mut presence = device_presence::Model {
+        let presence = device_presence::Model {
             device_id: row.id,
             last_inform_at: now,
             online_until: Some(deadline_after(interval, now)),
-            online_since: None,
+            online_since: Some(now),
         };
-        write_presence(&txn, &mut presence).await?;
-        insert_events(&txn, &presence, &inform.events).await?;
+        let ended_silence = write_presence(&txn, &presence).await?;
+        insert_events(&txn, &presence, &inform.events, ended_silence).await?;
         txn.commit().await?;
         self.inform_cache
             .remember(key, row.id, &digest, interval, row.tree_complete);
