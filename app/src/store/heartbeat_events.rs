@@ -4,8 +4,9 @@
 //!
 //! Why: at an hourly interval a heartbeat row per Inform is 24 rows a day per device (24
 //! million a day per million devices), which made `device_event` the fastest-growing table
-//! and most of each periodic Inform's write, and buried a device's boots, value changes
-//! and transfers in its events tab under "Regular check-in". What a helpdesk wants from
+//! (nothing prunes it) and buried a device's boots, value changes and transfers in its
+//! events tab under "Regular check-in". It was not for speed: the insert was cheap next to
+//! the presence update and the commit (README, Performance). What a helpdesk wants from
 //! heartbeats is when the device went silent and when it came back, so the heartbeat that
 //! ends a silence (its device's online deadline had passed, or it had none) is kept, and
 //! `device_presence.online_since` says since when the device has been informing on time.
