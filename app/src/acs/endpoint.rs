@@ -464,7 +464,7 @@ impl CwmpEndpoint {
                     let result = cwmp::encode::write_message(&response);
                     // What the task changed is stored before it counts as done: whoever
                     // reacts to "done" (a page, an API caller) then reads the new values.
-                    Box::pin(self.store_learned(live, false)).await;
+                    self.store_learned(live, false).await;
                     if let Err(error) = Box::pin(self.store.complete_task(id, &result, now)).await {
                         tracing::error!(%error, task_id = id, "recording a task's result failed");
                     }
@@ -606,9 +606,7 @@ impl CwmpEndpoint {
                 tracing::error!(%error, device_id, "recording an Inform failed");
             }
         }
-        if !live.task_attempts.is_empty() {
-            Box::pin(self.release_unanswered(live, now)).await;
-        }
+        self.release_unanswered(live, now).await;
         self.store_learned(
             live,
             ended_well && live.discovering && !live.discovery_failed,
@@ -623,17 +621,11 @@ impl CwmpEndpoint {
             return;
         };
         let learned = std::mem::take(&mut live.learned);
-        if learned.is_empty() && !tree_complete {
-            return;
-        }
         live.stored_parameters += learned.updates.len();
-        // Boxed: most sessions learn nothing, and its state would be part of every session's.
-        if let Err(error) = Box::pin(self.store.merge_parameters(
-            device_id,
-            &learned,
-            tree_complete,
-        ))
-        .await
+        if let Err(error) = self
+            .store
+            .merge_parameters(device_id, &learned, tree_complete)
+            .await
         {
             tracing::error!(%error, device_id, "storing parameters failed");
         }

@@ -230,16 +230,20 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        task::Entity::update_many()
-            .col_expr(
-                task::Column::Status,
-                Expr::value(TaskStatus::Queued.as_str()),
-            )
-            .col_expr(task::Column::UpdatedAt, Expr::value(now))
-            .filter(task::Column::Id.is_in(ids.iter().copied()))
-            .filter(task::Column::Status.eq(TaskStatus::Running.as_str()))
-            .exec(&self.db)
-            .await?;
+        // Boxed: every session ends through here, most with nothing to release, and the
+        // update's state would otherwise be part of each one's future.
+        Box::pin(
+            task::Entity::update_many()
+                .col_expr(
+                    task::Column::Status,
+                    Expr::value(TaskStatus::Queued.as_str()),
+                )
+                .col_expr(task::Column::UpdatedAt, Expr::value(now))
+                .filter(task::Column::Id.is_in(ids.iter().copied()))
+                .filter(task::Column::Status.eq(TaskStatus::Running.as_str()))
+                .exec(&self.db),
+        )
+        .await?;
         Ok(())
     }
 

@@ -189,6 +189,9 @@ fn read_entries_sql(kind: DatabaseKind, device_id: i64, names: &[&str]) -> Optio
 impl Store {
     /// Merges parameters read in a session into the tree; `tree_complete` marks the end of
     /// a full discovery. Retries when another session wrote the tree in between.
+    ///
+    /// Most sessions learn nothing: that case returns at once, and the write is boxed, so
+    /// that its state (kilobytes) is not part of every caller's future.
     pub async fn merge_parameters(
         &self,
         device_id: i64,
@@ -198,6 +201,16 @@ impl Store {
         if changes.is_empty() && !tree_complete {
             return Ok(());
         }
+        Box::pin(self.merge_changes(device_id, changes, tree_complete)).await
+    }
+
+    /// `merge_parameters` when there is something to write.
+    async fn merge_changes(
+        &self,
+        device_id: i64,
+        changes: &TreeChanges,
+        tree_complete: bool,
+    ) -> Result<(), StoreError> {
         if !changes.removed.is_empty() {
             return self.rewrite_tree(device_id, changes, tree_complete).await;
         }
