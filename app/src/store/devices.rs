@@ -27,7 +27,7 @@ use super::{
     heartbeat_events::keeps_event,
     is_unique_violation,
     parameter_index::IndexChanges,
-    summary_writer::{SummaryUpdate, presence_conflict_sql},
+    summary_writer::{SummaryUpdate, presence_write_sql},
     tree_merge::{Follow, interval_after, patch_json, patched_tree},
     unchanged_inform::{MAX_EVENTS, UnchangedInform},
 };
@@ -401,8 +401,8 @@ pub(super) async fn write_presence(
         _ => "?, ?, ?, ?",
     };
     let sql = format!(
-        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") VALUES ({placeholders}) {} RETURNING COALESCE("online_since" = "last_inform_at", FALSE) AS "ended_silence""#,
-        presence_conflict_sql()
+        r#"{} RETURNING COALESCE("online_since" = "last_inform_at", FALSE) AS "ended_silence""#,
+        presence_write_sql(&format!("VALUES ({placeholders})"))
     );
     let values = [
         presence.device_id.into(),

@@ -143,28 +143,31 @@ pub(super) fn placeholder_rows(rows: usize, per_row: usize) -> String {
 
 /// SQLite: one statement writing `rows` presence rows, whether the device has one yet or not.
 fn presence_upsert_sql(rows: usize) -> String {
-    format!(
-        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") VALUES {} {}"#,
-        placeholder_rows(rows, VALUES_PER_PRESENCE),
-        presence_conflict_sql()
-    )
+    presence_write_sql(&format!(
+        "VALUES {}",
+        placeholder_rows(rows, VALUES_PER_PRESENCE)
+    ))
 }
 
-/// What writing a presence row does when the device has one: its `online_since` is worked
-/// out from the row as it stood (`heartbeat_events`).
-pub(super) fn presence_conflict_sql() -> String {
+/// The write of the presence rows `source` lists (a VALUES list or a SELECT of device,
+/// last inform, online deadline, and the `online_since` a new row takes), whether each
+/// device has one yet or not. A device that has one keeps its `online_since` while it was
+/// online, worked out from the row as it stood (`heartbeat_events`).
+pub(super) fn presence_write_sql(source: &str) -> String {
     format!(
-        r#"ON CONFLICT ("device_id") DO UPDATE SET "last_inform_at" = excluded."last_inform_at", "online_until" = excluded."online_until", "online_since" = {}"#,
+        r#"INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") {source} ON CONFLICT ("device_id") DO UPDATE SET "last_inform_at" = excluded."last_inform_at", "online_until" = excluded."online_until", "online_since" = {}"#,
         online_since_sql(r#""device_presence""#, r#"excluded."last_inform_at""#)
     )
 }
 
-/// SQLite: the insert of `rows` event rows (device, time, code, command key), each kept or
-/// not by the presence row the same transaction wrote for its device (`heartbeat_events`).
-fn events_insert_sql(rows: usize) -> String {
+/// SQLite: the insert of `rows` event rows bound as a VALUES list (device, time, code,
+/// command key, then any more columns of `values_per_row` that `join` uses), of devices
+/// whose presence row (`"p"`) the same transaction wrote and `join` accepts, each kept or
+/// not by that row (`heartbeat_events`); rows of NULLs join nothing.
+pub(super) fn sqlite_events_sql(rows: usize, values_per_row: usize, join: &str) -> String {
     format!(
-        r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e JOIN "device_presence" AS "p" ON "p"."device_id" = e.column1 WHERE {}"#,
-        placeholder_rows(rows, EVENT_COLUMNS.len()),
+        r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e JOIN "device_presence" AS "p" ON "p"."device_id" = e.column1{join} WHERE {}"#,
+        placeholder_rows(rows, values_per_row),
         keeps_event_sql("e.column3", "e.column2", r#""p"."online_since""#)
     )
 }
@@ -241,10 +244,12 @@ fn pg_batch_sql() -> &'static str {
             &EVENT_COLUMNS,
             PRESENCE_COLUMNS.len() + VALUES_PER_ROW + 1,
         );
-        let conflict = presence_conflict_sql();
+        let presence = presence_write_sql(&format!(
+            r#"SELECT "p".*, "p"."last_inform_at" FROM {presences}"#
+        ));
         let keeps = keeps_event_sql(r#"e."code""#, r#"e."at""#, r#""w"."online_since""#);
         format!(
-            r#"WITH "presence" AS (INSERT INTO "device_presence" ("device_id", "last_inform_at", "online_until", "online_since") SELECT "p".*, "p"."last_inform_at" FROM {presences} {conflict} RETURNING "device_id", "online_since"), "summary" AS ({update}) INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e."device_id", e."at", e."code", e."command_key" FROM {events} JOIN "presence" AS "w" ON "w"."device_id" = e."device_id" WHERE {keeps}"#
+            r#"WITH "presence" AS ({presence} RETURNING "device_id", "online_since"), "summary" AS ({update}) INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e."device_id", e."at", e."code", e."command_key" FROM {events} JOIN "presence" AS "w" ON "w"."device_id" = e."device_id" WHERE {keeps}"#
         )
     });
     &SQL
@@ -475,7 +480,7 @@ async fn write_batch(
         .collect();
     // Bound the statement's size: a thousand rows of four values, under SQLite's limit.
     for chunk in events.chunks(1_000 * EVENT_COLUMNS.len()) {
-        let sql = events_insert_sql(chunk.len() / EVENT_COLUMNS.len());
+        let sql = sqlite_events_sql(chunk.len() / EVENT_COLUMNS.len(), EVENT_COLUMNS.len(), "");
         txn.execute_raw(Statement::from_sql_and_values(
             backend,
             &sql,
@@ -566,7 +571,7 @@ mod tests {
             sql.contains("VALUES (?, ?, ?, ?), (?, ?, ?, ?) ON"),
             "{sql}"
         );
-        let sql = events_insert_sql(2);
+        let sql = sqlite_events_sql(2, EVENT_COLUMNS.len(), "");
         assert!(
             sql.contains("VALUES (?, ?, ?, ?), (?, ?, ?, ?)) AS e"),
             "{sql}"
@@ -575,14 +580,14 @@ mod tests {
 
     #[test]
     fn a_presence_write_works_out_online_since_from_the_row_as_it_stood() {
-        let sql = presence_conflict_sql();
+        let sql = presence_upsert_sql(1);
         assert!(
             sql.ends_with(r#""online_since" = CASE WHEN "device_presence"."online_until" >= excluded."last_inform_at" THEN "device_presence"."online_since" ELSE excluded."last_inform_at" END"#),
             "{sql}"
         );
         // The events are kept by the presence written for their device.
         assert!(
-            events_insert_sql(1).ends_with(
+            sqlite_events_sql(1, EVENT_COLUMNS.len(), "").ends_with(
                 r#"WHERE (e.column3 <> '2 PERIODIC' OR "p"."online_since" = e.column2)"#
             )
         );

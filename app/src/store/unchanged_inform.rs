@@ -21,7 +21,7 @@ use super::{
     DatabaseKind, DeviceKey, StoreError, TaskStatus,
     heartbeat_events::{keeps_event_sql, online_since_sql},
     pg_arrays::{EVENT_COLUMNS, PgType, query_error, unnest_sql},
-    summary_writer::{DEVICE_COLUMNS, FIRST_KEPT, SummaryUpdate, placeholder_rows},
+    summary_writer::{self, DEVICE_COLUMNS, FIRST_KEPT, SummaryUpdate, placeholder_rows},
 };
 
 /// A periodic Inform to be written only if the device still stands as remembered.
@@ -138,13 +138,13 @@ fn sqlite_check_sql(rows: usize) -> String {
 }
 
 /// SQLite: the insert of `rows` event rows (device, time, code, command key, and the time
-/// the check wrote for the device), of devices whose presence holds that time, each kept
-/// or not by that presence (`heartbeat_events`); padding rows (all NULLs) join nothing.
+/// the check wrote for the device), of devices whose presence holds that time: only those
+/// that passed the check.
 fn sqlite_events_sql(rows: usize) -> String {
-    format!(
-        r#"INSERT INTO "device_event" ("device_id", "at", "code", "command_key") SELECT e.column1, e.column2, e.column3, e.column4 FROM (VALUES {}) AS e JOIN "device_presence" AS "p" ON "p"."device_id" = e.column1 AND "p"."last_inform_at" = e.column5 WHERE {}"#,
-        placeholder_rows(rows, SQLITE_VALUES_PER_EVENT),
-        keeps_event_sql("e.column3", "e.column2", r#""p"."online_since""#)
+    summary_writer::sqlite_events_sql(
+        rows,
+        SQLITE_VALUES_PER_EVENT,
+        r#" AND "p"."last_inform_at" = e.column5"#,
     )
 }
 
