@@ -214,7 +214,7 @@ struct TreeBuilder<'a> {
     limits: Limits,
     stack: Vec<Element<'a>>,
     /// Namespace declarations per open element: (prefix or "" for the default, URI).
-    scopes: Vec<Vec<(&'a str, Arc<str>)>>,
+    scopes: Vec<Vec<(Cow<'a, str>, Arc<str>)>>,
     /// Blank text the open element has shown so far and nothing else: indentation if a
     /// child follows, the element's text if none does (`<Value> </Value>`). Held here, not
     /// in the element, so that indentation is never copied.
@@ -262,23 +262,16 @@ impl<'a> TreeBuilder<'a> {
                 message: e.to_string(),
             })?;
             let key: &str = attribute.key.as_ref();
-            let key = borrowed(document, key);
             let value = match attribute.normalized_value(XmlVersion::default()) {
                 Ok(value) => borrowed(document, &value),
                 Err(_) => borrowed(document, &attribute.value),
             };
             if key == "xmlns" {
-                declarations.push(("", Arc::from(value.as_ref())));
+                declarations.push((Cow::Borrowed(""), Arc::from(value.as_ref())));
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-                // A prefix is a slice of the key, which lies in the document.
-                let prefix = within(document, prefix).unwrap_or_default();
-                declarations.push((prefix, Arc::from(value.as_ref())));
+                declarations.push((borrowed(document, prefix), Arc::from(value.as_ref())));
             } else {
-                let local = match key {
-                    Cow::Borrowed(key) => Cow::Borrowed(local_part(key)),
-                    Cow::Owned(key) => Cow::Owned(local_part(&key).to_owned()),
-                };
-                attributes.push((local, value));
+                attributes.push((borrowed(document, local_part(key)), value));
             }
         }
         self.scopes.push(declarations);
@@ -302,7 +295,7 @@ impl<'a> TreeBuilder<'a> {
             .iter()
             .rev()
             .flat_map(|scope| scope.iter())
-            .find(|(declared, _)| *declared == prefix)
+            .find(|(declared, _)| declared.as_ref() == prefix)
             .map(|(_, uri)| Arc::clone(uri))
     }
 
