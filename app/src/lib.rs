@@ -12,6 +12,7 @@
 //! - `cwmp` (ssr only): the TR-069 codec, pure and without I/O.
 //! - `events` (ssr only): the in-process bus of device events (SSE, waiting on tasks).
 //! - `http_auth` (ssr only): Basic and Digest, both ways (pure).
+//! - `hex` (ssr only): bytes as hexadecimal text.
 //! - `inventory` (ssr only): the device query language (pure).
 //! - `stun` (ssr only): STUN Binding messages with TR-111's attributes (pure).
 //! - `openapi` (ssr only): the REST API's OpenAPI document (served, and shown in the portal).
@@ -33,6 +34,8 @@ pub mod auth;
 pub mod cwmp;
 #[cfg(feature = "ssr")]
 pub mod events;
+#[cfg(feature = "ssr")]
+pub mod hex;
 #[cfg(feature = "ssr")]
 pub mod http_auth;
 #[cfg(feature = "ssr")]

@@ -191,7 +191,7 @@ fn authorization_for(challenge: &Challenge, credentials: &Credentials, uri: &Uri
 fn random_cnonce() -> String {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::to_hex(&bytes)
 }
 
 /// The URL as a request target: absolute http:// with a host.

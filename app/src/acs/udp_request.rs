@@ -114,11 +114,7 @@ fn sign(password: &str, timestamp: i64, id: u32, username: &str, cnonce: &str) -
     let mut mac =
         Hmac::<Sha1>::new_from_slice(password.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(format!("{timestamp}{id}{username}{cnonce}").as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::to_hex(&mac.finalize().into_bytes())
 }
 
 fn form_decode(value: &str) -> Option<String> {

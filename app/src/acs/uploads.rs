@@ -5,6 +5,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::hex::to_hex;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// Characters of the signature in a URL (128 bits).
@@ -75,15 +77,9 @@ impl UploadSigner {
     pub fn url(&self, base: &str, device_id: i64, kind: UploadKind) -> String {
         let mut bytes = [0u8; 12];
         getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-        let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let signature: String = self
-            .mac(device_id, kind, &nonce)
-            .finalize()
-            .into_bytes()
-            .iter()
-            .take(SIGNATURE_HEX / 2)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let nonce = to_hex(&bytes);
+        let signature =
+            to_hex(&self.mac(device_id, kind, &nonce).finalize().into_bytes()[..SIGNATURE_HEX / 2]);
         format!(
             "{}/upload/{device_id}/{}/{nonce}/{signature}",
             base.trim_end_matches('/'),

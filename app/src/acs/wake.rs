@@ -279,7 +279,7 @@ impl DeviceWaker {
         let mut random = [0u8; 12];
         getrandom::fill(&mut random).expect("the operating system's random source failed");
         let id = u32::from_be_bytes([random[0], random[1], random[2], random[3]]);
-        let cnonce: String = random[4..].iter().map(|b| format!("{b:02x}")).collect();
+        let cnonce = crate::hex::to_hex(&random[4..]);
         let datagram =
             udp_connection_request(address, &credentials, Utc::now().timestamp(), id, &cnonce);
         let mut receiver = self.inner.events.subscribe();

@@ -4,6 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::hex::to_hex;
+
 const TOKEN_PREFIX: &str = "osp_";
 const SECRET_BYTES: usize = 20;
 /// How much of a token the portal shows to tell tokens apart.
@@ -40,10 +42,6 @@ pub fn looks_like_api_token(secret: &str) -> bool {
         && secret[TOKEN_PREFIX.len()..]
             .bytes()
             .all(|b| b.is_ascii_hexdigit())
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

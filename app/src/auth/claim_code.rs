@@ -38,7 +38,7 @@ pub fn claim_code_hash(typed: &str) -> String {
         .map(|c| c.to_ascii_uppercase())
         .collect();
     let digest = Sha256::digest(normalized.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::to_hex(&digest)
 }
 
 #[cfg(test)]

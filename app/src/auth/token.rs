@@ -62,7 +62,7 @@ impl std::fmt::Debug for TokenKeys {
 pub fn generate_secret() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::to_hex(&bytes)
 }
 
 impl TokenKeys {

@@ -159,7 +159,7 @@ impl Cursor {
             CursorValue::Time(at) => serde_json::Value::from(at.timestamp_micros()),
         };
         let json = serde_json::json!([self.sort.label(), value, self.id]).to_string();
-        json.bytes().map(|b| format!("{b:02x}")).collect()
+        crate::hex::to_hex(json.as_bytes())
     }
 
     /// Reads a token made by `encode` for the same sort order; `None` when it is not one.

@@ -31,10 +31,7 @@ impl Store {
         content: Vec<u8>,
         now: DateTime<Utc>,
     ) -> Result<StoredFileInfo, StoreError> {
-        let sha256: String = Sha256::digest(&content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = crate::hex::to_hex(&Sha256::digest(&content));
         let row = stored_file::ActiveModel {
             device_id: Set(Some(device_id)),
             task_id: Set(None),

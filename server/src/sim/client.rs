@@ -261,7 +261,7 @@ fn answer_acs_challenge(
     };
     let mut cnonce = [0u8; 8];
     getrandom::fill(&mut cnonce).map_err(|e| SimError::Http(e.to_string()))?;
-    let cnonce: String = cnonce.iter().map(|b| format!("{b:02x}")).collect();
+    let cnonce = app::hex::to_hex(&cnonce);
     match choose_challenge(challenges.iter().map(String::as_str)) {
         Some(Challenge::Digest(digest)) => Ok(answer_challenge(
             &digest,
