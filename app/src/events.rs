@@ -133,8 +133,17 @@ impl EventBus {
 
     /// Sends to every current subscriber; nobody listening is fine.
     pub fn publish(&self, event: DeviceEvent) {
-        self.counts.0[event.kind as usize].fetch_add(1, Ordering::Relaxed);
-        let _ = self.sender.send(Arc::new(event));
+        self.publish_with(event.kind, || event);
+    }
+
+    /// Like `publish`, but builds the event only if someone is subscribed; it is counted
+    /// either way. Someone who subscribes after this looked finds what the event reports
+    /// already stored (events are published after their write), as with any later subscriber.
+    pub fn publish_with(&self, kind: EventKind, build: impl FnOnce() -> DeviceEvent) {
+        self.counts.0[kind as usize].fetch_add(1, Ordering::Relaxed);
+        if self.sender.receiver_count() > 0 {
+            let _ = self.sender.send(Arc::new(build()));
+        }
     }
 
     /// The events counted since the last call, and starts counting again from zero.

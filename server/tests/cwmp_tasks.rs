@@ -142,7 +142,11 @@ async fn tasks_are_carried_out_and_faults_kept(backend: Backend) {
     let Message::Inform(inform) = device.inform(Utc::now(), 0) else {
         panic!()
     };
-    let codes: Vec<String> = inform.events.iter().map(|e| e.code.as_text()).collect();
+    let codes: Vec<String> = inform
+        .events
+        .iter()
+        .map(|e| e.code.as_text().into_owned())
+        .collect();
     assert_eq!(
         codes,
         ["1 BOOT", "M Reboot"],

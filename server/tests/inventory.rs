@@ -13,18 +13,18 @@ fn inform(software: &str, extra: &[(&str, &str)]) -> InformRecord {
         (
             "Device.DeviceInfo.SoftwareVersion".to_owned(),
             software.to_owned(),
-            "xsd:string".to_owned(),
+            "xsd:string".into(),
         ),
         (
             "Device.ManagementServer.PeriodicInformInterval".to_owned(),
             "600".to_owned(),
-            "xsd:unsignedInt".to_owned(),
+            "xsd:unsignedInt".into(),
         ),
     ];
     parameters.extend(
         extra
             .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned(), "xsd:string".to_owned())),
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned(), "xsd:string".into())),
     );
     InformRecord {
         manufacturer: "Acme".into(),

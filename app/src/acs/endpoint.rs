@@ -314,17 +314,13 @@ impl CwmpEndpoint {
             }
             InformOutcome::Registered(device) => {
                 tracing::info!(device_id = device.id, serial = %device.key.serial_number, "device registered");
-                self.publish(
-                    EventKind::Registered,
-                    device.id,
-                    None,
-                    now,
+                self.publish(EventKind::Registered, device.id, None, now, || {
                     serde_json::json!({
                         "serial_number": device.key.serial_number,
                         "oui": device.key.oui,
                         "product_class": device.key.product_class,
-                    }),
-                );
+                    })
+                });
                 // A device registered just now has no tasks yet.
                 (device, false)
             }
@@ -335,17 +331,19 @@ impl CwmpEndpoint {
             device.id,
             None,
             now,
-            serde_json::json!({
-                "serial_number": device.key.serial_number,
-                "events": inform.events.iter().map(|event| event.code.as_text()).collect::<Vec<_>>(),
-            }),
+            || {
+                serde_json::json!({
+                    "serial_number": device.key.serial_number,
+                    "events": inform.events.iter().map(|event| event.code.as_text()).collect::<Vec<_>>(),
+                })
+            },
         );
         if inform
             .events
             .iter()
             .any(|e| e.code == cwmp::types::EventCode::ValueChange)
         {
-            self.publish(EventKind::ValueChange, device.id, None, now, serde_json::json!({
+            self.publish(EventKind::ValueChange, device.id, None, now, || serde_json::json!({
                 "parameters": inform.parameters.iter().map(|p| serde_json::json!({"name": p.name, "value": p.value})).collect::<Vec<_>>(),
             }));
         }
@@ -474,9 +472,7 @@ impl CwmpEndpoint {
                             device_id,
                             Some(id),
                             now,
-                            serde_json::json!({
-                                "method": rpc.request.method(),
-                            }),
+                            || serde_json::json!({ "method": rpc.request.method() }),
                         );
                     }
                 }
@@ -511,9 +507,13 @@ impl CwmpEndpoint {
                             "message": fault.message,
                             "retry_at": retry_at.map(|at| at.to_rfc3339()),
                         });
-                        self.publish(EventKind::Fault, device_id, Some(id), now, detail.clone());
+                        self.publish(EventKind::Fault, device_id, Some(id), now, || {
+                            detail.clone()
+                        });
                         if retry_at.is_none() {
-                            self.publish(EventKind::TaskFailed, device_id, Some(id), now, detail);
+                            self.publish(EventKind::TaskFailed, device_id, Some(id), now, || {
+                                detail
+                            });
                         }
                     }
                 }
@@ -542,20 +542,22 @@ impl CwmpEndpoint {
         Ok(())
     }
 
+    /// Counts the event and sends it to whoever listens; `detail` is built only if someone
+    /// does (most sessions run with no page or event stream open).
     fn publish(
         &self,
         kind: EventKind,
         device_id: i64,
         task_id: Option<i64>,
         at: DateTime<Utc>,
-        detail: serde_json::Value,
+        detail: impl FnOnce() -> serde_json::Value,
     ) {
-        self.events.publish(DeviceEvent {
+        self.events.publish_with(kind, || DeviceEvent {
             kind,
             device_id,
             at,
             task_id,
-            detail,
+            detail: detail(),
         });
     }
 
@@ -780,7 +782,7 @@ fn inform_not_recorded(error: &StoreError, device_key: &DeviceKey) -> Answer {
 fn new_session_key() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::to_hex(&bytes)
 }
 
 /// What the Inform tells the inventory: identity, summary columns, events, parameters.
@@ -826,7 +828,7 @@ fn inform_record(
         events: inform
             .events
             .iter()
-            .map(|event| (event.code.as_text(), event.command_key.clone()))
+            .map(|event| (event.code.as_text().into_owned(), event.command_key.clone()))
             .collect(),
         parameters: inform
             .parameters

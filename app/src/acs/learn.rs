@@ -28,7 +28,7 @@ pub fn learn(
             for parameter in parameters {
                 let entry = entry(changes, &parameter.name, read_at);
                 entry.value = Some(parameter.value.clone());
-                entry.kind = Some(parameter.kind.as_xsi());
+                entry.kind = Some(parameter.kind.as_xsi().into_owned());
                 entry.read_at = read_at;
             }
         }
@@ -52,7 +52,7 @@ pub fn learn(
                 } else {
                     parameter.value.clone()
                 });
-                entry.kind = Some(parameter.kind.as_xsi());
+                entry.kind = Some(parameter.kind.as_xsi().into_owned());
                 entry.read_at = read_at;
             }
         }

@@ -1,5 +1,7 @@
 //! The data types CWMP messages carry (TR-069 A.3 and A.4), as plain Rust values.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 
 /// The XML Schema type of a parameter value (`xsi:type`), as far as TR-069 uses them.
@@ -22,37 +24,48 @@ impl XsdType {
     /// Reads an `xsi:type` value leniently: any prefix (`xsd:`, `xs:`, none), any case.
     pub fn parse(text: &str) -> XsdType {
         let local = text.trim().rsplit(':').next().unwrap_or("");
-        match local.to_ascii_lowercase().as_str() {
-            "string" | "" => XsdType::String,
-            "int" | "integer" => XsdType::Int,
-            "unsignedint" => XsdType::UnsignedInt,
-            "long" => XsdType::Long,
-            "unsignedlong" => XsdType::UnsignedLong,
-            "boolean" | "bool" => XsdType::Boolean,
-            "datetime" => XsdType::DateTime,
-            "base64" | "base64binary" => XsdType::Base64,
-            "hexbinary" => XsdType::HexBinary,
-            _ if is_type_name(local) => XsdType::Other(local.to_owned()),
+        let is = |name: &str| local.eq_ignore_ascii_case(name);
+        if local.is_empty() || is("string") {
+            XsdType::String
+        } else if is("int") || is("integer") {
+            XsdType::Int
+        } else if is("unsignedint") {
+            XsdType::UnsignedInt
+        } else if is("long") {
+            XsdType::Long
+        } else if is("unsignedlong") {
+            XsdType::UnsignedLong
+        } else if is("boolean") || is("bool") {
+            XsdType::Boolean
+        } else if is("datetime") {
+            XsdType::DateTime
+        } else if is("base64") || is("base64binary") {
+            XsdType::Base64
+        } else if is("hexbinary") {
+            XsdType::HexBinary
+        } else if is_type_name(local) {
+            XsdType::Other(local.to_owned())
+        } else {
             // Not a type name at all (found by fuzzing: markup and control characters in
             // the attribute): read the value as the string it surely is.
-            _ => XsdType::String,
+            XsdType::String
         }
     }
 
-    /// The `xsi:type` attribute value to write.
-    pub fn as_xsi(&self) -> String {
-        match self {
-            XsdType::String => "xsd:string".to_owned(),
-            XsdType::Int => "xsd:int".to_owned(),
-            XsdType::UnsignedInt => "xsd:unsignedInt".to_owned(),
-            XsdType::Long => "xsd:long".to_owned(),
-            XsdType::UnsignedLong => "xsd:unsignedLong".to_owned(),
-            XsdType::Boolean => "xsd:boolean".to_owned(),
-            XsdType::DateTime => "xsd:dateTime".to_owned(),
-            XsdType::Base64 => "xsd:base64".to_owned(),
-            XsdType::HexBinary => "xsd:hexBinary".to_owned(),
-            XsdType::Other(name) => format!("xsd:{name}"),
-        }
+    /// The `xsi:type` attribute value to write: borrowed, except a vendor type's.
+    pub fn as_xsi(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            XsdType::String => "xsd:string",
+            XsdType::Int => "xsd:int",
+            XsdType::UnsignedInt => "xsd:unsignedInt",
+            XsdType::Long => "xsd:long",
+            XsdType::UnsignedLong => "xsd:unsignedLong",
+            XsdType::Boolean => "xsd:boolean",
+            XsdType::DateTime => "xsd:dateTime",
+            XsdType::Base64 => "xsd:base64",
+            XsdType::HexBinary => "xsd:hexBinary",
+            XsdType::Other(name) => return Cow::Owned(format!("xsd:{name}")),
+        })
     }
 }
 
@@ -187,56 +200,59 @@ pub enum EventCode {
     Vendor(String),
 }
 
+/// The standard event codes with their text (TR-069 3.7.1.5), in the order of their numbers.
+const STANDARD_EVENTS: [(EventCode, &str); 15] = [
+    (EventCode::Bootstrap, "0 BOOTSTRAP"),
+    (EventCode::Boot, "1 BOOT"),
+    (EventCode::Periodic, "2 PERIODIC"),
+    (EventCode::Scheduled, "3 SCHEDULED"),
+    (EventCode::ValueChange, "4 VALUE CHANGE"),
+    (EventCode::Kicked, "5 KICKED"),
+    (EventCode::ConnectionRequest, "6 CONNECTION REQUEST"),
+    (EventCode::TransferComplete, "7 TRANSFER COMPLETE"),
+    (EventCode::DiagnosticsComplete, "8 DIAGNOSTICS COMPLETE"),
+    (EventCode::RequestDownload, "9 REQUEST DOWNLOAD"),
+    (
+        EventCode::AutonomousTransferComplete,
+        "10 AUTONOMOUS TRANSFER COMPLETE",
+    ),
+    (
+        EventCode::DuStateChangeComplete,
+        "11 DU STATE CHANGE COMPLETE",
+    ),
+    (
+        EventCode::AutonomousDuStateChangeComplete,
+        "12 AUTONOMOUS DU STATE CHANGE COMPLETE",
+    ),
+    (EventCode::Wakeup, "13 WAKEUP"),
+    (EventCode::Heartbeat, "14 HEARTBEAT"),
+];
+
 impl EventCode {
+    /// Reads an event code in any case; a code it does not know is kept as written.
     pub fn parse(text: &str) -> EventCode {
         let text = text.trim();
-        let known = match text.to_ascii_uppercase().as_str() {
-            "0 BOOTSTRAP" => Some(EventCode::Bootstrap),
-            "1 BOOT" => Some(EventCode::Boot),
-            "2 PERIODIC" => Some(EventCode::Periodic),
-            "3 SCHEDULED" => Some(EventCode::Scheduled),
-            "4 VALUE CHANGE" => Some(EventCode::ValueChange),
-            "5 KICKED" => Some(EventCode::Kicked),
-            "6 CONNECTION REQUEST" => Some(EventCode::ConnectionRequest),
-            "7 TRANSFER COMPLETE" => Some(EventCode::TransferComplete),
-            "8 DIAGNOSTICS COMPLETE" => Some(EventCode::DiagnosticsComplete),
-            "9 REQUEST DOWNLOAD" => Some(EventCode::RequestDownload),
-            "10 AUTONOMOUS TRANSFER COMPLETE" => Some(EventCode::AutonomousTransferComplete),
-            "11 DU STATE CHANGE COMPLETE" => Some(EventCode::DuStateChangeComplete),
-            "12 AUTONOMOUS DU STATE CHANGE COMPLETE" => {
-                Some(EventCode::AutonomousDuStateChangeComplete)
-            }
-            "13 WAKEUP" => Some(EventCode::Wakeup),
-            "14 HEARTBEAT" => Some(EventCode::Heartbeat),
-            _ => None,
-        };
-        known.unwrap_or_else(|| match text.strip_prefix("M ") {
-            Some(method) => EventCode::Method(method.trim().to_owned()),
-            None => EventCode::Vendor(text.to_owned()),
-        })
+        let standard = STANDARD_EVENTS
+            .iter()
+            .find(|(_, standard)| standard.eq_ignore_ascii_case(text));
+        match (standard, text.strip_prefix("M ")) {
+            (Some((code, _)), _) => code.clone(),
+            (None, Some(method)) => EventCode::Method(method.trim().to_owned()),
+            (None, None) => EventCode::Vendor(text.to_owned()),
+        }
     }
 
-    pub fn as_text(&self) -> String {
+    /// The code as a device writes it: borrowed, except `M <method>`.
+    pub fn as_text(&self) -> Cow<'static, str> {
         match self {
-            EventCode::Bootstrap => "0 BOOTSTRAP".to_owned(),
-            EventCode::Boot => "1 BOOT".to_owned(),
-            EventCode::Periodic => "2 PERIODIC".to_owned(),
-            EventCode::Scheduled => "3 SCHEDULED".to_owned(),
-            EventCode::ValueChange => "4 VALUE CHANGE".to_owned(),
-            EventCode::Kicked => "5 KICKED".to_owned(),
-            EventCode::ConnectionRequest => "6 CONNECTION REQUEST".to_owned(),
-            EventCode::TransferComplete => "7 TRANSFER COMPLETE".to_owned(),
-            EventCode::DiagnosticsComplete => "8 DIAGNOSTICS COMPLETE".to_owned(),
-            EventCode::RequestDownload => "9 REQUEST DOWNLOAD".to_owned(),
-            EventCode::AutonomousTransferComplete => "10 AUTONOMOUS TRANSFER COMPLETE".to_owned(),
-            EventCode::DuStateChangeComplete => "11 DU STATE CHANGE COMPLETE".to_owned(),
-            EventCode::AutonomousDuStateChangeComplete => {
-                "12 AUTONOMOUS DU STATE CHANGE COMPLETE".to_owned()
-            }
-            EventCode::Wakeup => "13 WAKEUP".to_owned(),
-            EventCode::Heartbeat => "14 HEARTBEAT".to_owned(),
-            EventCode::Method(method) => format!("M {method}"),
-            EventCode::Vendor(text) => text.clone(),
+            EventCode::Method(method) => Cow::Owned(format!("M {method}")),
+            EventCode::Vendor(text) => Cow::Owned(text.clone()),
+            standard => Cow::Borrowed(
+                STANDARD_EVENTS
+                    .iter()
+                    .find(|(code, _)| code == standard)
+                    .map_or("", |(_, text)| text),
+            ),
         }
     }
 }

@@ -212,7 +212,12 @@ fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
 struct TreeBuilder<'a> {
     document: &'a str,
     limits: Limits,
-    stack: Vec<Element<'a>>,
+    /// The open elements, each with where its children begin in `closed`.
+    stack: Vec<(Element<'a>, usize)>,
+    /// Closed elements whose parent is still open, in document order: an element's
+    /// children are moved into it in one allocation of their exact number when it closes,
+    /// instead of a vector growing child by child (a ParameterList's twelve took three).
+    closed: Vec<Element<'a>>,
     /// Namespace declarations per open element: (prefix or "" for the default, URI).
     scopes: Vec<Vec<(Cow<'a, str>, Arc<str>)>>,
     /// Blank text the open element has shown so far and nothing else: indentation if a
@@ -229,6 +234,7 @@ impl<'a> TreeBuilder<'a> {
             document,
             limits,
             stack: Vec::new(),
+            closed: Vec::new(),
             scopes: Vec::new(),
             blank: Cow::Borrowed(""),
             root: None,
@@ -280,13 +286,16 @@ impl<'a> TreeBuilder<'a> {
         let qualified: &str = name.as_ref();
         let (prefix, name) = qualified.split_once(':').unwrap_or(("", qualified));
         let namespace = self.resolve(prefix);
-        self.stack.push(Element {
-            name: borrowed(document, name),
-            namespace,
-            attributes,
-            children: Vec::new(),
-            text: Cow::Borrowed(""),
-        });
+        self.stack.push((
+            Element {
+                name: borrowed(document, name),
+                namespace,
+                attributes,
+                children: Vec::new(),
+                text: Cow::Borrowed(""),
+            },
+            self.closed.len(),
+        ));
         Ok(())
     }
 
@@ -300,25 +309,28 @@ impl<'a> TreeBuilder<'a> {
     }
 
     fn close(&mut self) -> Result<(), XmlError> {
-        let mut element = self.stack.pop().ok_or_else(|| XmlError::Malformed {
+        let (mut element, first_child) = self.stack.pop().ok_or_else(|| XmlError::Malformed {
             position: 0,
             message: "an end tag without a start".to_owned(),
         })?;
         self.scopes.pop();
         let blank = std::mem::take(&mut self.blank);
-        if element.children.is_empty() {
+        if first_child == self.closed.len() {
             append(&mut element.text, blank);
+        } else {
+            element.children = self.closed.drain(first_child..).collect();
         }
-        match self.stack.last_mut() {
-            Some(parent) => parent.children.push(element),
-            None => self.root = Some(element),
+        if self.stack.is_empty() {
+            self.root = Some(element);
+        } else {
+            self.closed.push(element);
         }
         Ok(())
     }
 
     fn text(&mut self, text: Cow<'a, str>) {
         // Text outside the root (whitespace between declarations) is ignored.
-        let Some(current) = self.stack.last_mut() else {
+        let Some((current, _)) = self.stack.last_mut() else {
             return;
         };
         let blank = text.bytes().all(|byte| byte.is_ascii_whitespace());
@@ -336,7 +348,7 @@ impl<'a> TreeBuilder<'a> {
                 position,
                 message: format!(
                     "the document ends inside <{}>",
-                    self.stack.last().map_or("", |e| e.name.as_ref())
+                    self.stack.last().map_or("", |(e, _)| e.name.as_ref())
                 ),
             });
         }
@@ -415,6 +427,25 @@ mod tests {
         assert_eq!(within(document, &document[1..2]), Some("a"));
         let copy = String::from("Device.Info");
         assert_eq!(within(document, &copy), None, "not a slice of the document");
+    }
+
+    #[test]
+    fn children_stay_with_their_parents_in_document_order() {
+        let root = read("<a><b><c>1</c><d/></b><e><f><g/></f></e><h>2</h></a>").unwrap();
+        let names = |element: &Element<'_>| -> Vec<String> {
+            element
+                .children
+                .iter()
+                .map(|c| c.name.to_string())
+                .collect()
+        };
+        assert_eq!(names(&root), ["b", "e", "h"]);
+        assert_eq!(names(&root.children[0]), ["c", "d"]);
+        assert_eq!(root.children[0].children[0].text, "1");
+        assert_eq!(names(&root.children[1]), ["f"]);
+        assert_eq!(names(&root.children[1].children[0]), ["g"]);
+        assert!(root.children[1].children[0].children[0].children.is_empty());
+        assert_eq!(root.children[2].text, "2");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! parameters it carried into the tree in one statement (`tree_merge`), then inserts its
 //! events in one batch.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -86,8 +86,9 @@ pub struct InformRecord {
     pub bootstrap: bool,
     /// (code, command key) of each event.
     pub events: Vec<(String, String)>,
-    /// (name, value, type) of each parameter the Inform carried.
-    pub parameters: Vec<(String, String, String)>,
+    /// (name, value, type) of each parameter the Inform carried; the type is borrowed
+    /// unless it is a vendor's (`XsdType::as_xsi`).
+    pub parameters: Vec<(String, String, Cow<'static, str>)>,
 }
 
 /// A device as the inventory holds it (without its tree).
@@ -294,11 +295,11 @@ fn deadline_after(interval: Option<i64>, now: DateTime<Utc>) -> DateTime<Utc> {
 /// A digest of the (name, type, value) triples an Inform carried, in name order: equal
 /// digests mean equal values. SHA-256 (cut to 128 bits) rather than a std hasher, which is
 /// seeded per process: every instance and every release must compute the same digest.
-pub(super) fn inform_digest(parameters: &[(String, String, String)]) -> String {
+pub(super) fn inform_digest(parameters: &[(String, String, Cow<'static, str>)]) -> String {
     digest_of(
         parameters
             .iter()
-            .map(|(name, value, kind)| (name.as_str(), value.as_str(), kind.as_str())),
+            .map(|(name, value, kind)| (name.as_str(), value.as_str(), kind.as_ref())),
     )
 }
 
@@ -322,7 +323,7 @@ pub(super) fn tree_digest<'a>(
 }
 
 /// The names an Inform carried, as `inform_names` keeps them (a line each).
-fn inform_names(parameters: &[(String, String, String)]) -> String {
+fn inform_names(parameters: &[(String, String, Cow<'static, str>)]) -> String {
     parameters
         .iter()
         .map(|(name, _, _)| name.as_str())
@@ -339,7 +340,7 @@ fn inform_tree(inform: &InformRecord, now: DateTime<Utc>) -> ParameterTree {
         .map(|(name, value, kind)| {
             let entry = StoredParameter {
                 value: Some(value.clone()),
-                kind: Some(kind.clone()),
+                kind: Some(kind.to_string()),
                 writable: None,
                 read_at: now.timestamp(),
             };
@@ -360,10 +361,7 @@ fn digest_of<'a>(triples: impl Iterator<Item = (&'a str, &'a str, &'a str)>) -> 
             hasher.update(part.as_bytes());
         }
     }
-    hasher.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::to_hex(&hasher.finalize()[..16])
 }
 
 /// A device's summary with what the cheap path of an Inform needs: the digest of the last
@@ -907,8 +905,12 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn triple(name: &str, value: &str) -> (String, String, String) {
-        (name.to_owned(), value.to_owned(), "xsd:string".to_owned())
+    fn triple(name: &str, value: &str) -> (String, String, Cow<'static, str>) {
+        (
+            name.to_owned(),
+            value.to_owned(),
+            Cow::Borrowed("xsd:string"),
+        )
     }
 
     #[test]
@@ -925,7 +927,7 @@ mod tests {
             .map(|(name, value, kind)| {
                 let stored = StoredParameter {
                     value: Some(value.clone()),
-                    kind: Some(kind.clone()),
+                    kind: Some(kind.to_string()),
                     writable: None,
                     read_at: 0,
                 };
@@ -935,7 +937,7 @@ mod tests {
         let names = inform_names(&[a.clone(), b.clone()]);
         assert_eq!(tree_digest(&tree, names.split('\n')), Some(digest.clone()));
         assert_eq!(tree_digest(&tree, ["A.X", "A.Z"].into_iter()), None);
-        let typed = (b.0.clone(), b.1.clone(), "xsd:int".to_owned());
+        let typed = (b.0.clone(), b.1.clone(), Cow::Borrowed("xsd:int"));
         assert_ne!(digest, inform_digest(&[a.clone(), typed]));
         // Lengths are hashed, so moving a boundary is a change.
         assert_ne!(

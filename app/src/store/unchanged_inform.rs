@@ -12,7 +12,10 @@
 //! full path. Its events are inserted, and its open tasks looked up, in the same
 //! transaction, for the devices that passed only.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, Mutex, PoisonError},
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -152,7 +155,7 @@ fn sqlite_events_sql(rows: usize) -> String {
 /// checked update and the events of the devices that passed, each column bound as one
 /// array (`pg_arrays`).
 fn pg_batch_sql() -> &'static str {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
         let columns = check_columns();
         let checks =
             checked_presence_sql(DatabaseKind::Postgres, &unnest_sql("v", &columns, 1), |n| {
@@ -306,8 +309,8 @@ async fn write_on_sqlite(
             })
             .flatten()
             .collect();
-        let sql = sqlite_batch_sql(padded(chunk.len()), padded_events(events.len()));
-        let mut query = sqlx::query_as::<_, (i64, bool)>(sqlx::AssertSqlSafe(sql));
+        let sql = cached_sqlite_batch_sql(padded(chunk.len()), padded_events(events.len()));
+        let mut query = sqlx::query_as::<_, (i64, bool)>(sql);
         for n in 0..padded(chunk.len()) {
             query = bind_check_row(query, chunk[n.min(chunk.len() - 1)]);
         }
@@ -360,6 +363,19 @@ fn sqlite_batch_sql(rows: usize, events: usize) -> String {
     }
     sql.push_str("COMMIT");
     sql
+}
+
+/// `sqlite_batch_sql`, built once per shape and kept for the life of the process (building
+/// one took a few allocations per row, on every batch). Both counts are powers of two (or
+/// no events) up to `SQLITE_ROWS` and `SQLITE_ROWS * MAX_EVENTS`: 126 shapes at most, and
+/// the batches of a steady load use a handful.
+fn cached_sqlite_batch_sql(rows: usize, events: usize) -> &'static str {
+    static TEXTS: LazyLock<Mutex<HashMap<(usize, usize), &'static str>>> =
+        LazyLock::new(Mutex::default);
+    let mut texts = TEXTS.lock().unwrap_or_else(PoisonError::into_inner);
+    texts
+        .entry((rows, events))
+        .or_insert_with(|| Box::leak(sqlite_batch_sql(rows, events).into_boxed_str()))
 }
 
 /// Event rows a statement carries for `events` events: padded like the check rows.

@@ -2,9 +2,9 @@
 //! announces its size (Content-Length) or streams without one, and after decompression.
 
 use axum::{
-    body::Body,
+    body::{Body, Bytes},
     extract::{Request, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -37,22 +37,29 @@ fn too_large(max: usize) -> Response {
 
 /// Use with `middleware::from_fn_with_state(max_bytes, limit_body)`.
 pub async fn limit_body(State(max): State<usize>, request: Request, next: Next) -> Response {
-    let announced = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if announced.is_some_and(|length| length > max as u64) {
-        return too_large(max);
-    }
-    // Read at most the limit whatever was announced (a decompressed body can be larger than
-    // its Content-Length), then hand the handler what was read.
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, max).await {
+    match read_body(&parts.headers, body, max).await {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => too_large(max),
+        Err(refusal) => refusal,
     }
+}
+
+/// The whole body, or a 413 if it is larger than `max`: refused at once if it announces
+/// more, else read up to the limit whatever was announced (a decompressed body can be
+/// larger than its Content-Length). For a handler that reads its body itself (the CWMP
+/// endpoint), without the middleware's second body and boxed future per request.
+pub async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Bytes, Response> {
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > max as u64) {
+        return Err(too_large(max));
+    }
+    axum::body::to_bytes(body, max)
+        .await
+        .map_err(|_| too_large(max))
 }

@@ -8,23 +8,34 @@ use axum::{
     body::Body,
     extract::{ConnectInfo, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
-pub async fn post_session(State(endpoint): State<Arc<CwmpEndpoint>>, request: Request) -> Response {
+use super::body_limit;
+
+/// What the CWMP route needs: the endpoint and the largest body it reads (after
+/// decompression; larger is a 413).
+#[derive(Clone)]
+pub struct CwmpRoute {
+    pub endpoint: Arc<CwmpEndpoint>,
+    pub max_body_bytes: usize,
+}
+
+pub async fn post_session(State(route): State<CwmpRoute>, request: Request) -> Response {
+    let CwmpRoute {
+        endpoint,
+        max_body_bytes,
+    } = route;
     let (parts, body) = request.into_parts();
+    let body = match body_limit::read_body(&parts.headers, body, max_body_bytes).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
     let cookie = session_cookie(&parts.headers);
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip().to_string());
-    // The body-limit layer has bounded it already.
-    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "The request body could not be read.",
-        );
-    };
     let now = chrono::Utc::now();
     let authorization = parts
         .headers
@@ -64,10 +75,6 @@ pub async fn post_session(State(endpoint): State<Arc<CwmpEndpoint>>, request: Re
         }
     }
     response
-}
-
-fn plain(status: StatusCode, message: &'static str) -> Response {
-    (status, message).into_response()
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {

@@ -99,14 +99,11 @@ pub fn cwmp_router(
         )
         .with_state(services);
     Router::new()
-        .route(
-            "/",
-            post(cwmp::post_session).layer(middleware::from_fn_with_state(
-                max_body_bytes,
-                body_limit::limit_body,
-            )),
-        )
-        .with_state(endpoint)
+        .route("/", post(cwmp::post_session))
+        .with_state(cwmp::CwmpRoute {
+            endpoint,
+            max_body_bytes,
+        })
         .merge(others)
         // Outermost: the limits above apply to the decompressed body.
         .layer(RequestDecompressionLayer::new())
