@@ -367,8 +367,8 @@ fn sqlite_batch_sql(rows: usize, events: usize) -> String {
 
 /// `sqlite_batch_sql`, built once per shape and kept for the life of the process (building
 /// one took a few allocations per row, on every batch). Both counts are powers of two (or
-/// no events) up to `SQLITE_ROWS` and `SQLITE_ROWS * MAX_EVENTS`: 126 shapes at most, and
-/// the batches of a steady load use a handful.
+/// no events), so the shapes are few: nine row counts up to `SQLITE_ROWS`, each with a
+/// dozen or so event counts, and the batches of a steady load use a handful.
 fn cached_sqlite_batch_sql(rows: usize, events: usize) -> &'static str {
     static TEXTS: LazyLock<Mutex<HashMap<(usize, usize), &'static str>>> =
         LazyLock::new(Mutex::default);
