@@ -201,7 +201,7 @@ pub enum EventCode {
 }
 
 /// The standard event codes with their text (TR-069 3.7.1.5), in the order of their numbers.
-const STANDARD_EVENTS: [(EventCode, &str); 15] = [
+static STANDARD_EVENTS: [(EventCode, &str); 15] = [
     (EventCode::Bootstrap, "0 BOOTSTRAP"),
     (EventCode::Boot, "1 BOOT"),
     (EventCode::Periodic, "2 PERIODIC"),
