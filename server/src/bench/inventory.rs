@@ -197,6 +197,7 @@ async fn measure(
             db_cpu_s_per_1000: None,
             rss_mib: Some(round(server.rss_mib(), 1)),
             share_of_ceiling: None,
+            slice_shares: Vec::new(),
             cpu_share_of_ceiling: None,
         });
     }
@@ -217,6 +218,7 @@ async fn measure(
         db_cpu_s_per_1000: None,
         rss_mib: None,
         share_of_ceiling: None,
+        slice_shares: Vec::new(),
         cpu_share_of_ceiling: None,
     });
     reports.push(Report {
@@ -236,6 +238,7 @@ async fn measure(
         db_cpu_s_per_1000: None,
         rss_mib: Some(round(idle_rss, 1)),
         share_of_ceiling: None,
+        slice_shares: Vec::new(),
         cpu_share_of_ceiling: None,
     });
     Ok(reports)

@@ -20,6 +20,9 @@ use crate::sim::{
 
 pub struct Fleet {
     devices: Vec<Mutex<SimDevice>>,
+    /// The next device to inform in periodic load. It carries on from one run to the next,
+    /// so that runs in slices take turns over the whole fleet, as one long run would.
+    next_periodic: AtomicUsize,
 }
 
 impl Fleet {
@@ -36,6 +39,7 @@ impl Fleet {
                     Mutex::new(SimDevice::new(index, model))
                 })
                 .collect(),
+            next_periodic: AtomicUsize::new(0),
         }
     }
 
@@ -111,6 +115,19 @@ impl LoadStats {
         self.sessions as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
 
+    /// Adds another run's figures to these, as if both had been one run (the slices of
+    /// a scenario measured in turns with the ceiling).
+    pub fn absorb(&mut self, other: LoadStats) {
+        self.sessions += other.sessions;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        self.latencies.extend(other.latencies);
+        self.requests_answered += other.requests_answered;
+        let room = 5usize.saturating_sub(self.first_errors.len());
+        self.first_errors
+            .extend(other.first_errors.into_iter().take(room));
+    }
+
     /// The `p`-quantile of session latency, in milliseconds.
     pub fn percentile_ms(&self, p: f64) -> f64 {
         let mut sorted = self.latencies.clone();
@@ -150,8 +167,11 @@ pub async fn run(
                 let turn = next.fetch_add(1, Ordering::Relaxed);
                 let slot = match until {
                     Until::EachOnce if turn >= fleet.len() => break,
+                    Until::EachOnce => turn,
                     Until::Deadline(deadline) if Instant::now() >= deadline => break,
-                    _ => turn % fleet.len(),
+                    Until::Deadline(_) => {
+                        fleet.next_periodic.fetch_add(1, Ordering::Relaxed) % fleet.len()
+                    }
                 };
                 if let Some(queuer) = &queuer
                     && let Err(error) = queuer.queue(slot).await

@@ -5,12 +5,13 @@
 //! Scenarios (the numbers of the benchmark issue): 3, a BOOTSTRAP storm of new devices
 //! whose whole trees are read; 1, periodic informs with no pending work; 2, the same with
 //! one GetParameterValues per session queued through the REST API; and the ceiling, scenario
-//! 1 against a trivial endpoint on the same HTTP stack with no database, measured right
-//! after each database's scenario 1 (this machine's speed moves within minutes, and a share
-//! of the ceiling means something only between figures taken at one speed); 4, the inventory:
-//! a million synthetic devices seeded in bulk, then the device list's first page, searches
-//! and counts through the REST API and the portal's server-rendered page; 5, the server's
-//! memory idle with them.
+//! 1 against a trivial endpoint on the same HTTP stack with no database, measured in
+//! five-second slices taken in turns with each database's scenario 1 (this machine's speed
+//! moves within minutes, and a share of the ceiling means something only between figures
+//! taken at one speed: each pair of slices gives a share, and the median is reported); 4,
+//! the inventory: a million synthetic devices seeded in bulk, then the device list's first
+//! page, searches and counts through the REST API and the portal's server-rendered page; 5,
+//! the server's memory idle with them.
 
 pub mod ceiling;
 mod http;
@@ -101,8 +102,12 @@ pub struct Report {
     /// work is the server's own).
     pub db_cpu_s_per_1000: Option<f64>,
     pub rss_mib: Option<f64>,
-    /// Sessions per second as a share of the ceiling's (scenario 1 and 2).
+    /// Sessions per second as a share of the ceiling's (scenario 1 and 2). For scenario 1,
+    /// measured in slices taken in turns with the ceiling's, the median of the slices'
+    /// shares; for scenario 2, against the ceiling's rate over all its slices.
     pub share_of_ceiling: Option<f64>,
+    /// Each of scenario 1's slices' share, in the order they were measured.
+    pub slice_shares: Vec<f64>,
     /// The share of the ceiling the CPU per session allows (scenario 1 and 2): the
     /// ceiling's CPU per session (its endpoint and the load generator) over this
     /// scenario's (server, load generator, PostgreSQL). What the share would be if both
@@ -130,22 +135,52 @@ impl CpuMeter {
         }
     }
 
-    /// CPU seconds per 1,000 `sessions` since the start: server, load generator, database.
-    fn per_1000(&self, server: &ServerProcess, sessions: usize) -> [Option<f64>; 3] {
+    /// CPU seconds spent since the start by the server, the load generator and the database.
+    fn spent(&self, server: &ServerProcess) -> CpuSpent {
+        CpuSpent {
+            server: server.cpu_seconds() - self.server,
+            load: self
+                .load
+                .zip(process::cpu_seconds_of(std::process::id()))
+                .map(|(before, after)| after - before),
+            database: self
+                .database
+                .as_ref()
+                .zip(process::postgres_cpu_seconds())
+                .map(|(before, after)| process::postgres_cpu_between(before, &after)),
+        }
+    }
+}
+
+/// CPU seconds a scenario (or the sum of its slices) took from each process that does its
+/// work; `None` where a process was not measured.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CpuSpent {
+    server: f64,
+    load: Option<f64>,
+    database: Option<f64>,
+}
+
+impl CpuSpent {
+    fn add(self, other: CpuSpent) -> CpuSpent {
+        let sum = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        };
+        CpuSpent {
+            server: self.server + other.server,
+            load: sum(self.load, other.load),
+            database: sum(self.database, other.database),
+        }
+    }
+
+    /// Per 1,000 `sessions`: server, load generator, database.
+    fn per_1000(&self, sessions: usize) -> [Option<f64>; 3] {
         let per_1000 = |seconds: f64| round(seconds * 1000.0 / sessions.max(1) as f64, 3);
-        let load = self
-            .load
-            .zip(process::cpu_seconds_of(std::process::id()))
-            .map(|(before, after)| per_1000(after - before));
-        let database = self
-            .database
-            .as_ref()
-            .zip(process::postgres_cpu_seconds())
-            .map(|(before, after)| per_1000(process::postgres_cpu_between(before, &after)));
         [
-            Some(per_1000(server.cpu_seconds() - self.server)),
-            load,
-            database,
+            Some(per_1000(self.server)),
+            self.load.map(per_1000),
+            self.database.map(per_1000),
         ]
     }
 }
@@ -157,9 +192,9 @@ impl Report {
         config: &BenchConfig,
         stats: &LoadStats,
         server: &ServerProcess,
-        cpu: &CpuMeter,
+        cpu: CpuSpent,
     ) -> Report {
-        let [server_cpu, load_cpu, db_cpu] = cpu.per_1000(server, stats.sessions);
+        let [server_cpu, load_cpu, db_cpu] = cpu.per_1000(stats.sessions);
         Report {
             scenario,
             db,
@@ -177,6 +212,7 @@ impl Report {
             db_cpu_s_per_1000: db_cpu,
             rss_mib: Some(round(server.rss_mib(), 1)),
             share_of_ceiling: None,
+            slice_shares: Vec::new(),
             cpu_share_of_ceiling: None,
         }
     }
@@ -210,9 +246,34 @@ pub async fn run(config: &BenchConfig) -> Result<Vec<Report>, BenchError> {
     Ok(reports)
 }
 
-async fn run_ceiling(config: &BenchConfig) -> Result<Report, BenchError> {
+/// A target of the load: a process, its devices and a client to reach it.
+struct Target<'a> {
+    process: &'a ServerProcess,
+    client: &'a SimClient,
+    fleet: &'a Arc<Fleet>,
+    /// Whose CPU counts besides the process's and the load generator's.
+    database: Option<BenchDatabase>,
+}
+
+impl Target<'_> {
+    /// The load until `until` (with a task queued before each session if `queuer`), and
+    /// the CPU it took.
+    async fn measure(
+        &self,
+        concurrency: usize,
+        until: Until,
+        queuer: Option<Arc<TaskQueuer>>,
+    ) -> (LoadStats, CpuSpent) {
+        let cpu = CpuMeter::start(self.process, self.database);
+        let stats = load::run(self.client, self.fleet.clone(), concurrency, until, queuer).await;
+        (stats, cpu.spent(self.process))
+    }
+}
+
+/// The trivial endpoint the ceiling is measured on, as a process of its own.
+async fn start_ceiling(config: &BenchConfig) -> Result<ServerProcess, BenchError> {
     let address = free_port()?;
-    let endpoint = ServerProcess::start(
+    ServerProcess::start(
         &config.own_binary,
         &["ceiling", "--listen", &address.to_string()],
         &[],
@@ -220,22 +281,82 @@ async fn run_ceiling(config: &BenchConfig) -> Result<Report, BenchError> {
         address,
         address,
     )
-    .await?;
-    let client = SimClient::new(&format!("http://{address}/"))
-        .map_err(|e| BenchError::Http(e.to_string()))?;
-    let fleet = Arc::new(Fleet::new(0, config.devices));
-    let cpu = CpuMeter::start(&endpoint, None);
-    let stats = load::run(
-        &client,
-        fleet,
-        config.concurrency,
-        Until::Deadline(Instant::now() + config.duration),
-        None,
-    )
-    .await;
-    Ok(Report::new(
-        "ceiling", "none", config, &stats, &endpoint, &cpu,
-    ))
+    .await
+}
+
+/// How long a slice of the periodic scenario and of the ceiling is.
+const SLICE: Duration = Duration::from_secs(5);
+
+/// `total` cut into slices of about [`SLICE`] each (one if it is shorter).
+fn slices(total: Duration) -> Vec<Duration> {
+    let count = (total.as_secs_f64() / SLICE.as_secs_f64()).round().max(1.0) as u32;
+    vec![total / count; count as usize]
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[middle]),
+        _ => Some((sorted[middle - 1] + sorted[middle]) / 2.0),
+    }
+}
+
+/// Scenario 1 and the ceiling in alternating slices, each pair measured side by side (the
+/// first of a pair alternates too, so neither always follows the other). Returns both
+/// scenarios' figures over all their slices, and each pair's share of the ceiling.
+///
+/// Each device informs once on each side before the first slice, unmeasured: a device's
+/// first periodic Inform after its BOOTSTRAP takes the full path, which reads it and lets
+/// the process remember it, and a 5 s slice on a slow minute does not reach every device.
+/// What is measured is the steady state, in which every device has informed before.
+async fn measure_periodic_with_ceiling(
+    config: &BenchConfig,
+    osprey: &Target<'_>,
+    ceiling: &Target<'_>,
+) -> ((LoadStats, CpuSpent), (LoadStats, CpuSpent), Vec<f64>) {
+    // A failure in the warm-up is a failure all the same: counted, though not timed.
+    let mut warm_up = Vec::with_capacity(2);
+    for target in [osprey, ceiling] {
+        let (stats, _) = target
+            .measure(config.concurrency, Until::EachOnce, None)
+            .await;
+        warm_up.push(LoadStats {
+            errors: stats.errors,
+            first_errors: stats.first_errors,
+            ..LoadStats::default()
+        });
+    }
+    let [osprey_warm_up, ceiling_warm_up]: [_; 2] = warm_up.try_into().expect("two warm-up rounds");
+    let mut periodic = (osprey_warm_up, CpuSpent::default());
+    let mut trivial = (ceiling_warm_up, CpuSpent::default());
+    let mut shares = Vec::new();
+    for (index, length) in slices(config.duration).into_iter().enumerate() {
+        let mut pair = Vec::with_capacity(2);
+        let order = if index % 2 == 0 {
+            [osprey, ceiling]
+        } else {
+            [ceiling, osprey]
+        };
+        for target in order {
+            let until = Until::Deadline(Instant::now() + length);
+            pair.push(target.measure(config.concurrency, until, None).await);
+        }
+        if index % 2 == 1 {
+            pair.reverse();
+        }
+        let [(osprey_stats, osprey_cpu), (ceiling_stats, ceiling_cpu)]: [_; 2] =
+            pair.try_into().expect("a pair is two measurements");
+        shares.push(osprey_stats.per_second() / ceiling_stats.per_second().max(f64::EPSILON));
+        periodic.0.absorb(osprey_stats);
+        periodic.1 = periodic.1.add(osprey_cpu);
+        trivial.0.absorb(ceiling_stats);
+        trivial.1 = trivial.1.add(ceiling_cpu);
+    }
+    (periodic, trivial, shares)
 }
 
 /// A fresh database: a SQLite file in a temporary directory, or a new PostgreSQL database.
@@ -316,23 +437,24 @@ async fn run_scenarios(
     let fleet = Arc::new(Fleet::new(0, config.devices));
     let mut reports = Vec::new();
 
+    let osprey = Target {
+        process: &server,
+        client: &client,
+        fleet: &fleet,
+        database: Some(database),
+    };
+
     // 3: every device arrives new at once; each tree is read by the engine.
-    let cpu = CpuMeter::start(&server, Some(database));
-    let storm = load::run(
-        &client,
-        fleet.clone(),
-        config.concurrency,
-        Until::EachOnce,
-        None,
-    )
-    .await;
+    let (storm, cpu) = osprey
+        .measure(config.concurrency, Until::EachOnce, None)
+        .await;
     reports.push(Report::new(
         "bootstrap_storm",
         db,
         config,
         &storm,
         &server,
-        &cpu,
+        cpu,
     ));
     let http = HttpClient::default();
     let base = format!("http://{}", server.ui);
@@ -345,21 +467,26 @@ async fn run_scenarios(
         )));
     }
 
-    // 1: periodic informs, no pending work.
-    let cpu = CpuMeter::start(&server, Some(database));
-    let periodic = load::run(
-        &client,
-        fleet.clone(),
-        config.concurrency,
-        Until::Deadline(Instant::now() + config.duration),
-        None,
-    )
-    .await;
-    reports.push(Report::new(
-        "periodic", db, config, &periodic, &server, &cpu,
-    ));
-    // The ceiling, right after: the server waits idle meanwhile.
-    let ceiling = run_ceiling(config).await?;
+    // 1: periodic informs, no pending work, and the ceiling beside it (each waits idle
+    // while the other is measured).
+    let endpoint = start_ceiling(config).await?;
+    let ceiling_client = SimClient::new(&format!("http://{}/", endpoint.cwmp))
+        .map_err(|e| BenchError::Http(e.to_string()))?;
+    let ceiling_fleet = Arc::new(Fleet::new(0, config.devices));
+    let ceiling_target = Target {
+        process: &endpoint,
+        client: &ceiling_client,
+        fleet: &ceiling_fleet,
+        database: None,
+    };
+    let ((periodic, periodic_cpu), (ceiling, ceiling_cpu), shares) =
+        measure_periodic_with_ceiling(config, &osprey, &ceiling_target).await;
+    let mut periodic_report = Report::new("periodic", db, config, &periodic, &server, periodic_cpu);
+    periodic_report.share_of_ceiling = median(&shares).map(|share| round(share, 3));
+    periodic_report.slice_shares = shares.iter().map(|share| round(*share, 3)).collect();
+    reports.push(periodic_report);
+    let ceiling = Report::new("ceiling", "none", config, &ceiling, &endpoint, ceiling_cpu);
+    drop(endpoint);
     let ceiling_per_s = ceiling.sessions_per_s;
     let ceiling_cpu = ceiling.total_cpu_s_per_1000();
     reports.push(ceiling);
@@ -372,15 +499,13 @@ async fn run_scenarios(
         token,
         targets,
     });
-    let cpu = CpuMeter::start(&server, Some(database));
-    let with_task = load::run(
-        &client,
-        fleet,
-        config.concurrency,
-        Until::Deadline(Instant::now() + config.duration),
-        Some(queuer),
-    )
-    .await;
+    let (with_task, cpu) = osprey
+        .measure(
+            config.concurrency,
+            Until::Deadline(Instant::now() + config.duration),
+            Some(queuer),
+        )
+        .await;
     let expected = with_task.sessions as u64 - with_task.errors as u64;
     if with_task.errors == 0 && with_task.requests_answered < expected {
         return Err(BenchError::Check(format!(
@@ -394,11 +519,11 @@ async fn run_scenarios(
         config,
         &with_task,
         &server,
-        &cpu,
+        cpu,
     ));
     for report in &mut reports {
         if matches!(report.scenario, "periodic" | "periodic_with_task") {
-            report.share_of_ceiling = Some(round(
+            report.share_of_ceiling.get_or_insert(round(
                 report.sessions_per_s / ceiling_per_s.max(f64::EPSILON),
                 3,
             ));
@@ -559,10 +684,11 @@ async fn device_targets(
     Ok(targets)
 }
 
-/// The table people read.
+/// The table people read. The ceiling column of scenario 1 is the median of its slices'
+/// shares, with the lowest and highest in brackets.
 pub fn print_table(reports: &[Report]) {
     println!(
-        "{:<20} {:<7} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9}",
+        "{:<20} {:<7} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>14} {:>9}",
         "scenario",
         "db",
         "sessions",
@@ -586,7 +712,7 @@ pub fn print_table(reports: &[Report]) {
             value.map_or("-".to_owned(), |v| format!("{v:.places$}"))
         };
         println!(
-            "{:<20} {:<7} {:>8} {:>9.1} {:>9.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9}",
+            "{:<20} {:<7} {:>8} {:>9.1} {:>9.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9} {:>9} {:>9} {:>8} {:>14} {:>9}",
             r.scenario,
             r.db,
             r.sessions,
@@ -600,8 +726,41 @@ pub fn print_table(reports: &[Report]) {
             optional(r.load_cpu_s_per_1000, 3),
             optional(r.db_cpu_s_per_1000, 3),
             optional(r.rss_mib, 1),
-            percent(r.share_of_ceiling),
+            match (
+                r.slice_shares.iter().copied().reduce(f64::min),
+                r.slice_shares.iter().copied().reduce(f64::max),
+            ) {
+                (Some(low), Some(high)) if r.slice_shares.len() > 1 => format!(
+                    "{} ({:.0}–{:.0})",
+                    percent(r.share_of_ceiling),
+                    low * 100.0,
+                    high * 100.0
+                ),
+                _ => percent(r.share_of_ceiling),
+            },
             percent(r.cpu_share_of_ceiling),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scenario_is_cut_into_slices_of_about_five_seconds() {
+        assert_eq!(slices(Duration::from_secs(60)), vec![SLICE; 12]);
+        assert_eq!(
+            slices(Duration::from_secs(22)),
+            vec![Duration::from_millis(5500); 4]
+        );
+        assert_eq!(slices(Duration::from_secs(2)), vec![Duration::from_secs(2)]);
+    }
+
+    #[test]
+    fn the_median_takes_the_middle_or_the_mean_of_the_two_middle_values() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[0.5, 0.2, 0.9]), Some(0.5));
+        assert_eq!(median(&[1.0, 0.25, 0.75, 0.5]), Some(0.625));
     }
 }
