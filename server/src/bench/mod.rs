@@ -162,16 +162,14 @@ pub(crate) struct CpuSpent {
 }
 
 impl CpuSpent {
-    fn add(self, other: CpuSpent) -> CpuSpent {
+    fn absorb(&mut self, other: CpuSpent) {
         let sum = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (None, None) => None,
             (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
         };
-        CpuSpent {
-            server: self.server + other.server,
-            load: sum(self.load, other.load),
-            database: sum(self.database, other.database),
-        }
+        self.server += other.server;
+        self.load = sum(self.load, other.load);
+        self.database = sum(self.database, other.database);
     }
 
     /// Per 1,000 `sessions`: server, load generator, database.
@@ -190,9 +188,8 @@ impl Report {
         scenario: &'static str,
         db: &'static str,
         config: &BenchConfig,
-        stats: &LoadStats,
+        Measured { stats, cpu }: &Measured,
         server: &ServerProcess,
-        cpu: CpuSpent,
     ) -> Report {
         let [server_cpu, load_cpu, db_cpu] = cpu.per_1000(stats.sessions);
         Report {
@@ -255,6 +252,21 @@ struct Target<'a> {
     database: Option<BenchDatabase>,
 }
 
+/// A run of load and the CPU it took (or the sum of several runs').
+#[derive(Default)]
+struct Measured {
+    stats: LoadStats,
+    cpu: CpuSpent,
+}
+
+impl Measured {
+    /// Adds another run's figures to these, as if both had been one run.
+    fn absorb(&mut self, other: Measured) {
+        self.stats.absorb(other.stats);
+        self.cpu.absorb(other.cpu);
+    }
+}
+
 impl Target<'_> {
     /// The load until `until` (with a task queued before each session if `queuer`), and
     /// the CPU it took.
@@ -263,10 +275,33 @@ impl Target<'_> {
         concurrency: usize,
         until: Until,
         queuer: Option<Arc<TaskQueuer>>,
-    ) -> (LoadStats, CpuSpent) {
+    ) -> Measured {
         let cpu = CpuMeter::start(self.process, self.database);
         let stats = load::run(self.client, self.fleet.clone(), concurrency, until, queuer).await;
-        (stats, cpu.spent(self.process))
+        Measured {
+            stats,
+            cpu: cpu.spent(self.process),
+        }
+    }
+
+    /// Periodic load, no task, for `length` from now.
+    async fn measure_for(&self, concurrency: usize, length: Duration) -> Measured {
+        let until = Until::Deadline(Instant::now() + length);
+        self.measure(concurrency, until, None).await
+    }
+
+    /// One round in which every device informs once, not timed. A failure in it is a
+    /// failure all the same: the result keeps its errors, and nothing else.
+    async fn warm_up(&self, concurrency: usize) -> Measured {
+        let round = self.measure(concurrency, Until::EachOnce, None).await;
+        Measured {
+            stats: LoadStats {
+                errors: round.stats.errors,
+                first_errors: round.stats.first_errors,
+                ..LoadStats::default()
+            },
+            cpu: CpuSpent::default(),
+        }
     }
 }
 
@@ -317,44 +352,22 @@ async fn measure_periodic_with_ceiling(
     config: &BenchConfig,
     osprey: &Target<'_>,
     ceiling: &Target<'_>,
-) -> ((LoadStats, CpuSpent), (LoadStats, CpuSpent), Vec<f64>) {
-    // A failure in the warm-up is a failure all the same: counted, though not timed.
-    let mut warm_up = Vec::with_capacity(2);
-    for target in [osprey, ceiling] {
-        let (stats, _) = target
-            .measure(config.concurrency, Until::EachOnce, None)
-            .await;
-        warm_up.push(LoadStats {
-            errors: stats.errors,
-            first_errors: stats.first_errors,
-            ..LoadStats::default()
-        });
-    }
-    let [osprey_warm_up, ceiling_warm_up]: [_; 2] = warm_up.try_into().expect("two warm-up rounds");
-    let mut periodic = (osprey_warm_up, CpuSpent::default());
-    let mut trivial = (ceiling_warm_up, CpuSpent::default());
+) -> (Measured, Measured, Vec<f64>) {
+    let concurrency = config.concurrency;
+    let mut periodic = osprey.warm_up(concurrency).await;
+    let mut trivial = ceiling.warm_up(concurrency).await;
     let mut shares = Vec::new();
     for (index, length) in slices(config.duration).into_iter().enumerate() {
-        let mut pair = Vec::with_capacity(2);
-        let order = if index % 2 == 0 {
-            [osprey, ceiling]
+        let (ours, theirs) = if index % 2 == 0 {
+            let ours = osprey.measure_for(concurrency, length).await;
+            (ours, ceiling.measure_for(concurrency, length).await)
         } else {
-            [ceiling, osprey]
+            let theirs = ceiling.measure_for(concurrency, length).await;
+            (osprey.measure_for(concurrency, length).await, theirs)
         };
-        for target in order {
-            let until = Until::Deadline(Instant::now() + length);
-            pair.push(target.measure(config.concurrency, until, None).await);
-        }
-        if index % 2 == 1 {
-            pair.reverse();
-        }
-        let [(osprey_stats, osprey_cpu), (ceiling_stats, ceiling_cpu)]: [_; 2] =
-            pair.try_into().expect("a pair is two measurements");
-        shares.push(osprey_stats.per_second() / ceiling_stats.per_second().max(f64::EPSILON));
-        periodic.0.absorb(osprey_stats);
-        periodic.1 = periodic.1.add(osprey_cpu);
-        trivial.0.absorb(ceiling_stats);
-        trivial.1 = trivial.1.add(ceiling_cpu);
+        shares.push(ours.stats.per_second() / theirs.stats.per_second().max(f64::EPSILON));
+        periodic.absorb(ours);
+        trivial.absorb(theirs);
     }
     (periodic, trivial, shares)
 }
@@ -470,17 +483,10 @@ async fn run_scenarios(
     };
 
     // 3: every device arrives new at once; each tree is read by the engine.
-    let (storm, cpu) = osprey
+    let storm = osprey
         .measure(config.concurrency, Until::EachOnce, None)
         .await;
-    reports.push(Report::new(
-        "bootstrap_storm",
-        db,
-        config,
-        &storm,
-        &server,
-        cpu,
-    ));
+    reports.push(Report::new("bootstrap_storm", db, config, &storm, &server));
     let http = HttpClient::default();
     let base = format!("http://{}", server.ui);
     let token = create_token(&http, &base).await?;
@@ -488,7 +494,7 @@ async fn run_scenarios(
     if registered != u64::from(config.devices) {
         return Err(BenchError::Check(format!(
             "{registered} of {} devices registered after the storm ({:?})",
-            config.devices, storm.first_errors
+            config.devices, storm.stats.first_errors
         )));
     }
 
@@ -504,13 +510,13 @@ async fn run_scenarios(
         fleet: &ceiling_fleet,
         database: None,
     };
-    let ((periodic, periodic_cpu), (ceiling, ceiling_cpu), shares) =
+    let (periodic, ceiling, shares) =
         measure_periodic_with_ceiling(config, &osprey, &ceiling_target).await;
-    let mut periodic_report = Report::new("periodic", db, config, &periodic, &server, periodic_cpu);
+    let mut periodic_report = Report::new("periodic", db, config, &periodic, &server);
     periodic_report.share_of_ceiling = median(&shares).map(|share| round(share, 3));
     periodic_report.slice_shares = shares.iter().map(|share| round(*share, 3)).collect();
     reports.push(periodic_report);
-    let ceiling = Report::new("ceiling", "none", config, &ceiling, &endpoint, ceiling_cpu);
+    let ceiling = Report::new("ceiling", "none", config, &ceiling, &endpoint);
     drop(endpoint);
     let ceiling_per_s = ceiling.sessions_per_s;
     let ceiling_cpu = ceiling.total_cpu_s_per_1000();
@@ -524,13 +530,14 @@ async fn run_scenarios(
         token,
         targets,
     });
-    let (with_task, cpu) = osprey
+    let with_task_run = osprey
         .measure(
             config.concurrency,
             Until::Deadline(Instant::now() + config.duration),
             Some(queuer),
         )
         .await;
+    let with_task = &with_task_run.stats;
     let expected = with_task.sessions as u64 - with_task.errors as u64;
     if with_task.errors == 0 && with_task.requests_answered < expected {
         return Err(BenchError::Check(format!(
@@ -542,9 +549,8 @@ async fn run_scenarios(
         "periodic_with_task",
         db,
         config,
-        &with_task,
+        &with_task_run,
         &server,
-        cpu,
     ));
     for report in &mut reports {
         if matches!(report.scenario, "periodic" | "periodic_with_task") {
@@ -566,9 +572,10 @@ async fn run_scenarios(
         }
     }
     for error in storm
+        .stats
         .first_errors
         .iter()
-        .chain(&periodic.first_errors)
+        .chain(&periodic.stats.first_errors)
         .chain(&with_task.first_errors)
         .take(5)
     {
@@ -730,8 +737,6 @@ pub fn print_table(reports: &[Report]) {
         "ceiling",
         "cpu allows"
     );
-    let percent =
-        |share: Option<f64>| share.map_or("-".to_owned(), |s| format!("{:.0}%", s * 100.0));
     for r in reports {
         let optional = |value: Option<f64>, places: usize| {
             value.map_or("-".to_owned(), |v| format!("{v:.places$}"))
@@ -751,20 +756,29 @@ pub fn print_table(reports: &[Report]) {
             optional(r.load_cpu_s_per_1000, 3),
             optional(r.db_cpu_s_per_1000, 3),
             optional(r.rss_mib, 1),
-            match (
-                r.slice_shares.iter().copied().reduce(f64::min),
-                r.slice_shares.iter().copied().reduce(f64::max),
-            ) {
-                (Some(low), Some(high)) if r.slice_shares.len() > 1 => format!(
-                    "{} ({:.0}–{:.0})",
-                    percent(r.share_of_ceiling),
-                    low * 100.0,
-                    high * 100.0
-                ),
-                _ => percent(r.share_of_ceiling),
-            },
+            ceiling_cell(r),
             percent(r.cpu_share_of_ceiling),
         );
+    }
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or("-".to_owned(), |s| format!("{:.0}%", s * 100.0))
+}
+
+/// The share of the ceiling, with the lowest and highest slice's when there were several.
+fn ceiling_cell(report: &Report) -> String {
+    let shares = &report.slice_shares;
+    let low = shares.iter().copied().reduce(f64::min);
+    let high = shares.iter().copied().reduce(f64::max);
+    match low.zip(high) {
+        Some((low, high)) if shares.len() > 1 => format!(
+            "{} ({:.0}–{:.0})",
+            percent(report.share_of_ceiling),
+            low * 100.0,
+            high * 100.0
+        ),
+        _ => percent(report.share_of_ceiling),
     }
 }
 
