@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{
     envelope::{EnvelopeError, Header, read_bool, read_envelope},
+    fast_inform,
     fault::{CwmpFault, FaultCode, ParameterFault},
     message::{
         AutonomousTransferComplete, Download, DuOperation, DuOperationResult, Inform, Kicked,
@@ -48,7 +49,16 @@ pub enum DecodeError {
 
 pub fn decode(input: &[u8]) -> Result<Decoded, DecodeError> {
     let text = xml::decode_text(input).map_err(EnvelopeError::from)?;
-    let envelope = read_envelope(&text)?;
+    if let Some(inform) = fast_inform::read(&text) {
+        return Ok(inform);
+    }
+    read_tree(&text)
+}
+
+/// Reads a message through the XML tree: every message, however it is written (`decode`
+/// tries the plain Inform's fast path first).
+pub(super) fn read_tree(text: &str) -> Result<Decoded, DecodeError> {
+    let envelope = read_envelope(text)?;
     let message = envelope.body.as_ref().map(read_message).transpose()?;
     Ok(Decoded {
         version: envelope.version,

@@ -104,23 +104,33 @@ fn header_version(root: &Element<'_>) -> Option<CwmpVersion> {
 fn read_header(header: &Element<'_>, warnings: &mut Vec<String>) -> Header {
     let mut read = Header::default();
     for entry in &header.children {
-        let text = entry.text.trim();
-        match entry.name.as_ref() {
-            "ID" => read.id = Some(text.to_owned()),
-            "HoldRequests" => read.hold_requests = read_bool(text),
-            "NoMoreRequests" => read.no_more_requests = read_bool(text),
-            "SessionTimeout" => read.session_timeout = text.parse().ok(),
-            "SupportedCWMPVersions" => {
-                read.supported_versions = text
-                    .split(',')
-                    .filter_map(CwmpVersion::from_label)
-                    .collect();
-            }
-            "UseCWMPVersion" => read.use_version = CwmpVersion::from_label(text),
-            other => warnings.push(format!("unknown header entry <{other}> ignored")),
+        if !read_header_entry(&mut read, &entry.name, &entry.text) {
+            warnings.push(format!("unknown header entry <{}> ignored", entry.name));
         }
     }
     read
+}
+
+/// Reads one header entry, by its local name, into `header`; `false` for an entry the
+/// standard does not define (which changes nothing). A later entry of a name overrides an
+/// earlier one.
+pub(super) fn read_header_entry(header: &mut Header, name: &str, text: &str) -> bool {
+    let text = text.trim();
+    match name {
+        "ID" => header.id = Some(text.to_owned()),
+        "HoldRequests" => header.hold_requests = read_bool(text),
+        "NoMoreRequests" => header.no_more_requests = read_bool(text),
+        "SessionTimeout" => header.session_timeout = text.parse().ok(),
+        "SupportedCWMPVersions" => {
+            header.supported_versions = text
+                .split(',')
+                .filter_map(CwmpVersion::from_label)
+                .collect();
+        }
+        "UseCWMPVersion" => header.use_version = CwmpVersion::from_label(text),
+        _ => return false,
+    }
+    true
 }
 
 /// `xsd:boolean` as devices write it: true/false/1/0, any case, any spacing.

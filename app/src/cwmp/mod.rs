@@ -3,13 +3,15 @@
 //!
 //! Code map: `xml` (the guarded XML reader) → `envelope` (SOAP envelope and CWMP header,
 //! both ways) → `decode` / `encode` (every `Message`, both directions) over `types`
-//! (parameter values, events, ...), `fault` (codes and SOAP faults) and `version`.
+//! (parameter values, events, ...), `fault` (codes and SOAP faults) and `version`;
+//! `fast_inform` reads the plain Inform, most of what an ACS reads, without the tree.
 //!
 //! Invariant: `decode(encode(m)) == m` for every message (tested in `round_trip`).
 
 pub mod decode;
 pub mod encode;
 pub mod envelope;
+mod fast_inform;
 pub mod fault;
 pub mod message;
 pub mod types;

@@ -16,7 +16,7 @@ use std::{borrow::Cow, sync::Arc};
 
 use quick_xml::{
     Reader, XmlVersion,
-    events::{BytesStart, Event},
+    events::{BytesRef, BytesStart, Event, attributes::Attribute},
 };
 
 /// Limits on what one document may contain.
@@ -121,8 +121,7 @@ pub fn parse(text: &str, limits: Limits) -> Result<Element<'_>, XmlError> {
         return Err(XmlError::Empty);
     }
 
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().check_end_names = true;
+    let mut reader = reader(text);
     let mut builder = TreeBuilder::new(text, limits);
     loop {
         let position = reader.buffer_position();
@@ -139,22 +138,31 @@ pub fn parse(text: &str, limits: Limits) -> Result<Element<'_>, XmlError> {
             Event::End(_) => builder.close()?,
             Event::Text(text) => builder.text(text.xml10_content()),
             Event::CData(data) => builder.text(data.into_inner()),
-            Event::GeneralRef(reference) => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(ch)) => Cow::Owned(ch.to_string()),
-                    _ => Cow::Borrowed(
-                        predefined_entity(&reference)
-                            .ok_or_else(|| XmlError::UnknownEntity(reference.to_string()))?,
-                    ),
-                };
-                builder.text(resolved);
-            }
+            Event::GeneralRef(reference) => builder.text(reference_text(&reference)?),
             Event::DocType(_) => return Err(XmlError::DocType),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
     builder.finish(reader.buffer_position())
+}
+
+/// The reader every document goes through, configured alike wherever it is read.
+pub(super) fn reader(text: &str) -> Reader<&[u8]> {
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    reader
+}
+
+/// The text a character or entity reference stands for; only XML's five entities exist.
+pub(super) fn reference_text<'a>(reference: &BytesRef<'a>) -> Result<Cow<'a, str>, XmlError> {
+    Ok(match reference.resolve_char_ref() {
+        Ok(Some(ch)) => Cow::Owned(ch.to_string()),
+        _ => Cow::Borrowed(
+            predefined_entity(reference)
+                .ok_or_else(|| XmlError::UnknownEntity(reference.to_string()))?,
+        ),
+    })
 }
 
 fn predefined_entity(name: &str) -> Option<&'static str> {
@@ -189,7 +197,7 @@ pub fn decode_text(input: &[u8]) -> Result<Cow<'_, str>, XmlError> {
 /// `part`, which quick-xml hands out borrowed from an event, as the same slice of the
 /// document: the document outlives the tree, an event does not. `None` for text quick-xml
 /// made itself (an owned, normalised value), which is then copied.
-fn within<'a>(document: &'a str, part: &str) -> Option<&'a str> {
+pub(super) fn within<'a>(document: &'a str, part: &str) -> Option<&'a str> {
     let start = (part.as_ptr() as usize).checked_sub(document.as_ptr() as usize)?;
     document.get(start..start.checked_add(part.len())?)
 }
@@ -199,8 +207,17 @@ fn borrowed<'a>(document: &'a str, part: &str) -> Cow<'a, str> {
     within(document, part).map_or_else(|| Cow::Owned(part.to_owned()), Cow::Borrowed)
 }
 
+/// An attribute's value, normalised as XML says (or as written when it cannot be), borrowed
+/// from the document where it can be.
+pub(super) fn attribute_value<'a>(document: &'a str, attribute: &Attribute<'_>) -> Cow<'a, str> {
+    match attribute.normalized_value(XmlVersion::default()) {
+        Ok(value) => borrowed(document, &value),
+        Err(_) => borrowed(document, &attribute.value),
+    }
+}
+
 /// Appends `piece` to `text`, without a copy while `text` is empty.
-fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+pub(super) fn append<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
     if text.is_empty() {
         *text = piece;
     } else if !piece.is_empty() {
@@ -268,10 +285,7 @@ impl<'a> TreeBuilder<'a> {
                 message: e.to_string(),
             })?;
             let key: &str = attribute.key.as_ref();
-            let value = match attribute.normalized_value(XmlVersion::default()) {
-                Ok(value) => borrowed(document, &value),
-                Err(_) => borrowed(document, &attribute.value),
-            };
+            let value = attribute_value(document, &attribute);
             if key == "xmlns" {
                 declarations.push((Cow::Borrowed(""), Arc::from(value.as_ref())));
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
@@ -356,7 +370,7 @@ impl<'a> TreeBuilder<'a> {
     }
 }
 
-fn local_part(qualified: &str) -> &str {
+pub(super) fn local_part(qualified: &str) -> &str {
     qualified
         .split_once(':')
         .map_or(qualified, |(_, local)| local)
