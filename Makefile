@@ -23,6 +23,7 @@ help:
 	@echo "make test   every test: Rust (SQLite + PostgreSQL), the WASM build, browser journeys"
 	@echo "make lint   clippy for both targets and rustfmt check"
 	@echo "make bench  the benchmark (release; SQLite and PostgreSQL); bench-quick: all of it small"
+	@echo "            bench-smoke: bench-quick on the debug build 'make test' leaves (what CI runs)"
 
 # ---------------------------------------------------------------- tools
 
