@@ -121,8 +121,32 @@ pub fn parse(text: &str, limits: Limits) -> Result<Element<'_>, XmlError> {
         return Err(XmlError::Empty);
     }
 
-    let mut reader = reader(text);
     let mut builder = TreeBuilder::new(text, limits);
+    let end = read_events(text, &mut builder)?;
+    builder.finish(end)
+}
+
+/// What reads a document's elements and text as they come: the tree builder, and the
+/// plain Inform's fast path (`fast_inform`), which must see a document exactly as the tree
+/// does.
+pub(super) trait ElementSink<'a> {
+    /// Why the sink stops; every error of reading the document itself turns into one.
+    type Error: From<XmlError>;
+
+    fn open(&mut self, start: &BytesStart<'_>) -> Result<(), Self::Error>;
+    fn close(&mut self) -> Result<(), Self::Error>;
+    /// A piece of text: character data with line ends normalised, CDATA, or a reference's.
+    fn text(&mut self, text: Cow<'a, str>);
+}
+
+/// Reads `text` into `sink`, event by event; on success, the position of the document's
+/// end. One loop for every reader, so that they agree on what a document holds.
+pub(super) fn read_events<'a, S: ElementSink<'a>>(
+    text: &'a str,
+    sink: &mut S,
+) -> Result<u64, S::Error> {
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
     loop {
         let position = reader.buffer_position();
         let event = reader.read_event().map_err(|e| XmlError::Malformed {
@@ -130,32 +154,24 @@ pub fn parse(text: &str, limits: Limits) -> Result<Element<'_>, XmlError> {
             message: e.to_string(),
         })?;
         match event {
-            Event::Start(start) => builder.open(&start)?,
+            Event::Start(start) => sink.open(&start)?,
             Event::Empty(start) => {
-                builder.open(&start)?;
-                builder.close()?;
+                sink.open(&start)?;
+                sink.close()?;
             }
-            Event::End(_) => builder.close()?,
-            Event::Text(text) => builder.text(text.xml10_content()),
-            Event::CData(data) => builder.text(data.into_inner()),
-            Event::GeneralRef(reference) => builder.text(reference_text(&reference)?),
-            Event::DocType(_) => return Err(XmlError::DocType),
+            Event::End(_) => sink.close()?,
+            Event::Text(text) => sink.text(text.xml10_content()),
+            Event::CData(data) => sink.text(data.into_inner()),
+            Event::GeneralRef(reference) => sink.text(reference_text(&reference)?),
+            Event::DocType(_) => return Err(XmlError::DocType.into()),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-            Event::Eof => break,
+            Event::Eof => return Ok(reader.buffer_position()),
         }
     }
-    builder.finish(reader.buffer_position())
-}
-
-/// The reader every document goes through, configured alike wherever it is read.
-pub(super) fn reader(text: &str) -> Reader<&[u8]> {
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().check_end_names = true;
-    reader
 }
 
 /// The text a character or entity reference stands for; only XML's five entities exist.
-pub(super) fn reference_text<'a>(reference: &BytesRef<'a>) -> Result<Cow<'a, str>, XmlError> {
+fn reference_text<'a>(reference: &BytesRef<'a>) -> Result<Cow<'a, str>, XmlError> {
     Ok(match reference.resolve_char_ref() {
         Ok(Some(ch)) => Cow::Owned(ch.to_string()),
         _ => Cow::Borrowed(
@@ -259,6 +275,32 @@ impl<'a> TreeBuilder<'a> {
         }
     }
 
+    fn resolve(&self, prefix: &str) -> Option<Arc<str>> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter())
+            .find(|(declared, _)| declared.as_ref() == prefix)
+            .map(|(_, uri)| Arc::clone(uri))
+    }
+
+    fn finish(self, position: u64) -> Result<Element<'a>, XmlError> {
+        if !self.stack.is_empty() {
+            return Err(XmlError::Malformed {
+                position,
+                message: format!(
+                    "the document ends inside <{}>",
+                    self.stack.last().map_or("", |(e, _)| e.name.as_ref())
+                ),
+            });
+        }
+        self.root.ok_or(XmlError::Empty)
+    }
+}
+
+impl<'a> ElementSink<'a> for TreeBuilder<'a> {
+    type Error = XmlError;
+
     fn open(&mut self, start: &BytesStart<'_>) -> Result<(), XmlError> {
         if self.root.is_some() {
             return Err(XmlError::Malformed {
@@ -313,15 +355,6 @@ impl<'a> TreeBuilder<'a> {
         Ok(())
     }
 
-    fn resolve(&self, prefix: &str) -> Option<Arc<str>> {
-        self.scopes
-            .iter()
-            .rev()
-            .flat_map(|scope| scope.iter())
-            .find(|(declared, _)| declared.as_ref() == prefix)
-            .map(|(_, uri)| Arc::clone(uri))
-    }
-
     fn close(&mut self) -> Result<(), XmlError> {
         let (mut element, first_child) = self.stack.pop().ok_or_else(|| XmlError::Malformed {
             position: 0,
@@ -354,19 +387,6 @@ impl<'a> TreeBuilder<'a> {
             append(&mut current.text, std::mem::take(&mut self.blank));
             append(&mut current.text, text);
         }
-    }
-
-    fn finish(self, position: u64) -> Result<Element<'a>, XmlError> {
-        if !self.stack.is_empty() {
-            return Err(XmlError::Malformed {
-                position,
-                message: format!(
-                    "the document ends inside <{}>",
-                    self.stack.last().map_or("", |(e, _)| e.name.as_ref())
-                ),
-            });
-        }
-        self.root.ok_or(XmlError::Empty)
     }
 }
 
