@@ -22,7 +22,7 @@ use super::{
     DatabaseKind, StoreError, StoredDevice,
     heartbeat_events::{keeps_event_sql, online_since_sql},
     pg_arrays::{EVENT_COLUMNS, PgType, query_error, unnest_sql},
-    unchanged_inform::{UnchangedInform, write_unchanged},
+    unchanged_inform::{UnchangedInform, WriterConnection, write_unchanged},
 };
 
 /// Writes taken into one transaction at most.
@@ -356,20 +356,33 @@ impl SummaryWriter {
     async fn submit(&self, job: Job) {
         if let Err(mpsc::error::SendError(job)) = self.jobs.send(job) {
             // No task to take it: write it alone, here.
-            Box::pin(write_jobs(&self.db, self.kind, std::iter::once(job))).await;
+            let mut writer = WriterConnection::default();
+            Box::pin(write_jobs(
+                &self.db,
+                self.kind,
+                &mut writer,
+                std::iter::once(job),
+            ))
+            .await;
         }
     }
 }
 
 async fn run(db: DatabaseConnection, kind: DatabaseKind, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut writer = WriterConnection::default();
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        write_jobs(&db, kind, batch.drain(..)).await;
+        write_jobs(&db, kind, &mut writer, batch.drain(..)).await;
     }
 }
 
 /// Writes a batch and answers each job: its unchanged Informs, then its summary updates.
-async fn write_jobs(db: &DatabaseConnection, kind: DatabaseKind, jobs: impl Iterator<Item = Job>) {
+async fn write_jobs(
+    db: &DatabaseConnection,
+    kind: DatabaseKind,
+    writer: &mut WriterConnection,
+    jobs: impl Iterator<Item = Job>,
+) {
     let (mut summaries, mut unchanged) = (Vec::new(), Vec::new());
     for job in jobs {
         match job {
@@ -378,7 +391,7 @@ async fn write_jobs(db: &DatabaseConnection, kind: DatabaseKind, jobs: impl Iter
         }
     }
     if !unchanged.is_empty() {
-        write_unchanged_jobs(db, kind, unchanged).await;
+        write_unchanged_jobs(db, kind, writer, unchanged).await;
     }
     if !summaries.is_empty() {
         write_summary_jobs(db, kind, summaries).await;
@@ -388,10 +401,11 @@ async fn write_jobs(db: &DatabaseConnection, kind: DatabaseKind, jobs: impl Iter
 async fn write_unchanged_jobs(
     db: &DatabaseConnection,
     kind: DatabaseKind,
+    writer: &mut WriterConnection,
     jobs: Vec<(UnchangedInform, UnchangedDone)>,
 ) {
     let informs: Vec<&UnchangedInform> = jobs.iter().map(|(inform, _)| inform).collect();
-    match write_unchanged(db, kind, &informs).await {
+    match write_unchanged(db, kind, writer, &informs).await {
         Ok(passed) => {
             for (inform, done) in jobs {
                 let found = passed.iter().find(|(id, _)| *id == inform.update.device_id);

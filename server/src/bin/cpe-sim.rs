@@ -67,6 +67,10 @@ struct Args {
     /// Drop this share of sessions (percent) midway.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     drop_percent: u8,
+    /// The devices have reached this ACS before (an earlier run registered them): each
+    /// opens with a periodic Inform instead of BOOTSTRAP.
+    #[arg(long)]
+    known: bool,
     /// Each device serves a Connection Request endpoint on 127.0.0.1 (a free port, Digest
     /// authentication) and opens a session when woken, besides one every `--interval`
     /// seconds. Runs until `--duration` or Ctrl-C; `--cycles` does not apply.
@@ -122,6 +126,9 @@ async fn main() -> ExitCode {
                 .clone()
                 .unwrap_or_else(|| device.id.serial_number.clone());
             device.set_acs_credentials(&username, &args.acs_password);
+            if args.known {
+                device.assume_known();
+            }
             device
         })
         .collect();

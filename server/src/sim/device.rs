@@ -69,6 +69,13 @@ impl SimDevice {
         }
     }
 
+    /// The device has reached this ACS before (a simulator restarted over a fleet the ACS
+    /// already knows): its next Inform is a periodic one instead of BOOTSTRAP and BOOT.
+    pub fn assume_known(&mut self) {
+        self.bootstrapped = true;
+        self.pending_events.clear();
+    }
+
     /// The tree's value at the path ending in `suffix` (the root differs by data model).
     pub fn value_ending(&self, suffix: &str) -> Option<&str> {
         self.tree
@@ -581,5 +588,17 @@ mod tests {
             panic!()
         };
         assert_eq!(inform.events[0].code, EventCode::Periodic);
+    }
+
+    #[test]
+    fn a_known_device_opens_with_a_periodic_inform() {
+        let mut device = SimDevice::new(3, DataModel::Tr098);
+        device.assume_known();
+        assert!(!device.restarted());
+        let Message::Inform(inform) = device.inform(Utc::now(), 0) else {
+            panic!()
+        };
+        let codes: Vec<_> = inform.events.iter().map(|event| &event.code).collect();
+        assert_eq!(codes, [&EventCode::Periodic]);
     }
 }
