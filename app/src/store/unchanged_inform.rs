@@ -209,11 +209,14 @@ impl WriterConnection {
         db: &DatabaseConnection,
     ) -> Result<&mut sqlx::SqliteConnection, StoreError> {
         use sqlx::ConnectOptions;
-        if self.0.is_none() {
-            let options = db.get_sqlite_connection_pool().connect_options();
-            self.0 = Some(options.connect().await.map_err(query_error)?);
-        }
-        Ok(self.0.as_mut().expect("opened above"))
+        let connection = match self.0.take() {
+            Some(connection) => connection,
+            None => {
+                let options = db.get_sqlite_connection_pool().connect_options();
+                options.connect().await.map_err(query_error)?
+            }
+        };
+        Ok(self.0.insert(connection))
     }
 
     /// Closes the connection (it is in a state not to be trusted); the next batch opens one.
